@@ -1,0 +1,86 @@
+// read/write helpers on raw file descriptors: the hot path of every sample.
+#include "dwae/common/file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace dwae {
+namespace {
+
+Result<std::string> read_fd(int fd, std::string_view what) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return Error::from_errno("read " + std::string(what), err);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error::from_errno("open " + path, errno);
+  return read_fd(fd, path);
+}
+
+Result<std::string> read_file_at(int dir_fd, const char* name) {
+  const int fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error::from_errno(std::string("open ") + name, errno);
+  return read_fd(fd, name);
+}
+
+Status write_file(const std::string& path, std::string_view content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Error::from_errno("open " + path, errno);
+  ssize_t n = 0;
+  do {
+    n = ::write(fd, content.data(), content.size());
+  } while (n < 0 && errno == EINTR);
+  const int err = errno;
+  ::close(fd);
+  if (n < 0) return Error::from_errno("write " + path, err);
+  if (static_cast<size_t>(n) != content.size()) {
+    return Error{"short write to " + path + ": " + std::to_string(n) + " of " +
+                 std::to_string(content.size()) + " bytes"};
+  }
+  return Status::success();
+}
+
+bool is_missing(const Error& error) {
+  return error.errno_value == ENOENT || error.errno_value == ENOTDIR;
+}
+
+Result<DirFd> DirFd::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Error::from_errno("open " + path, errno);
+  return DirFd(fd);
+}
+
+DirFd::DirFd(DirFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+DirFd& DirFd::operator=(DirFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+DirFd::~DirFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace dwae

@@ -1,0 +1,28 @@
+// Small string helpers shared by every parser; all take std::string_view and never allocate
+// unless they return a std::string.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dwae {
+
+std::string_view trim(std::string_view s);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+std::vector<std::string_view> split(std::string_view s, char sep, bool skip_empty = true);
+// Splits on runs of spaces and tabs.
+std::vector<std::string_view> split_ws(std::string_view s);
+
+// Whole-string decimal parses; surrounding whitespace allowed, anything else is a failure.
+std::optional<int64_t> parse_int64(std::string_view s);
+std::optional<uint64_t> parse_uint64(std::string_view s);
+std::optional<double> parse_double(std::string_view s);
+
+// Edit distance, for "did you mean" suggestions.
+size_t levenshtein(std::string_view a, std::string_view b);
+
+}  // namespace dwae

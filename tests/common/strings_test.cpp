@@ -1,0 +1,40 @@
+// String helpers used by every parser.
+#include "dwae/common/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace dwae {
+namespace {
+
+TEST(Strings, TrimAndSplit) {
+  EXPECT_EQ(trim("  a b \n"), "a b");
+  EXPECT_EQ(trim(" \t"), "");
+  const auto parts = split("a,,b,", ',');
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[1], "b");
+  EXPECT_EQ(split("a,,b", ',', false).size(), 3u);
+  const auto ws = split_ws("  x \t y  z");
+  ASSERT_EQ(ws.size(), 3u);
+  EXPECT_EQ(ws[2], "z");
+}
+
+TEST(Strings, ParseNumbersWholeStringOnly) {
+  EXPECT_EQ(parse_int64(" -42\n"), -42);
+  EXPECT_EQ(parse_uint64("18446744073709551615"), UINT64_MAX);
+  EXPECT_FALSE(parse_uint64("18446744073709551616"));
+  EXPECT_FALSE(parse_uint64("-1"));
+  EXPECT_FALSE(parse_int64("12abc"));
+  EXPECT_FALSE(parse_int64(""));
+  EXPECT_DOUBLE_EQ(parse_double("0.25").value(), 0.25);
+  EXPECT_FALSE(parse_double("nan"));
+  EXPECT_FALSE(parse_double("1.0.0"));
+}
+
+TEST(Strings, Levenshtein) {
+  EXPECT_EQ(levenshtein("period", "perod"), 1u);
+  EXPECT_EQ(levenshtein("", "abc"), 3u);
+  EXPECT_EQ(levenshtein("kitten", "sitting"), 3u);
+}
+
+}  // namespace
+}  // namespace dwae
