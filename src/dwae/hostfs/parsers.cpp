@@ -1,0 +1,2 @@
+// Implementation of parsers.h (in progress).
+#include "dwae/hostfs/parsers.h"
