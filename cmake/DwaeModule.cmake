@@ -3,7 +3,7 @@
 set(DWAE_WARNINGS
     -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor
     -Woverloaded-virtual -Wcast-align -Wformat=2 -Wimplicit-fallthrough
-    -Wnull-dereference -Wdouble-promotion)
+    -Wdouble-promotion)
 
 function(dwae_target_defaults target)
   target_compile_options(${target} PRIVATE ${DWAE_WARNINGS})

@@ -1,0 +1,37 @@
+// dwae: command-line entry point. Parses arguments and hands over to one command.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "dwae/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"DWAE - dynamic weight allocation engine for multi-tenant Linux hosts"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "dwae 0.1.0");
+
+  dwae::cli::InspectOptions inspect;
+  auto* inspect_cmd = app.add_subcommand(
+      "inspect", "Show the cgroup layout and the workloads a config matches, with live values");
+  inspect_cmd->add_option("--config", inspect.config_path, "Config file (YAML)")
+      ->check(CLI::ExistingFile);
+  inspect_cmd->add_flag("--json", inspect.json, "Print JSON instead of a table");
+  inspect_cmd->add_option("--host-root", inspect.host_root,
+                          "Read /proc and /sys under this directory (for fixture trees)");
+  inspect_cmd->add_option("--sample-ms", inspect.sample_ms,
+                          "Interval between the two samples giving live usage")
+      ->check(CLI::Range(0, 10000));
+
+  std::string check_path;
+  auto* check_cmd = app.add_subcommand("check-config", "Validate a config file");
+  check_cmd->add_option("FILE", check_path, "Config file (YAML)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : dwae::cli::kExitBadInput;
+  }
+  if (*inspect_cmd) return dwae::cli::run_inspect(inspect);
+  if (*check_cmd) return dwae::cli::run_check_config(check_path);
+  return dwae::cli::kExitBadInput;
+}
