@@ -56,8 +56,9 @@ CgroupSandbox::CgroupSandbox() {
       const auto first = line.find(':');
       const auto second = line.find(':', first + 1);
       if (first == std::string::npos || second == std::string::npos) continue;
-      own.emplace_back(split_on(line.substr(first + 1, second - first - 1), ','),
-                       line.substr(second + 1));
+      auto ctrls = split_on(line.substr(first + 1, second - first - 1), ',');
+      if (ctrls.empty()) ctrls.emplace_back();  // the v2 line "0::/path"
+      own.emplace_back(std::move(ctrls), line.substr(second + 1));
     }
   }
   std::ifstream in("/proc/self/mountinfo");

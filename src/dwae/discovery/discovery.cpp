@@ -176,9 +176,12 @@ std::optional<uint32_t> vcpu_index_from_thread_name(std::string_view comm) {
 std::string k8s_pod_uid(std::string_view dir_name) {
   if (dir_name.starts_with("pod") && dir_name.size() > 3) return std::string(dir_name.substr(3));
   if (dir_name.starts_with("kubepods-") && dir_name.ends_with(".slice")) {
-    const auto pos = dir_name.find("pod");
+    const auto pos = dir_name.rfind("-pod");
     if (pos == std::string_view::npos) return {};
-    std::string uid(dir_name.substr(pos + 3, dir_name.size() - pos - 3 - 6));
+    const size_t start = pos + 4;
+    const size_t end = dir_name.size() - std::string_view(".slice").size();
+    if (start >= end) return {};
+    std::string uid(dir_name.substr(start, end - start));
     std::replace(uid.begin(), uid.end(), '_', '-');
     return uid;
   }
