@@ -1,0 +1,20 @@
+// Runs a program to completion and captures its exit code and output (for CLI tests).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace dwae::test {
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+ProcessResult run_process(const std::vector<std::string>& argv);
+
+// Path of the dwae binary of this build.
+std::string dwae_binary();
+
+}  // namespace dwae::test
