@@ -10,8 +10,8 @@ namespace dwae {
 namespace {
 
 TEST(CheckConfig, ValidExampleExitsZero) {
-  const auto r = test::run_process(
-      {test::dwae_binary(), "check-config", std::string(DWAE_SOURCE_DIR) + "/examples/systemd-host.yaml"});
+  const auto r = test::run_process({test::dwae_binary(), "check-config",
+                                    std::string(DWAE_SOURCE_DIR) + "/examples/systemd-host.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("ok"), std::string::npos);
 }
@@ -40,7 +40,8 @@ TEST(CheckConfig, EveryErrorIsReportedAsFileLineColumn) {
 }
 
 TEST(CheckConfig, MissingFileAndMissingArgumentFail) {
-  EXPECT_EQ(test::run_process({test::dwae_binary(), "check-config", "/nonexistent.yaml"}).exit_code, 2);
+  EXPECT_EQ(test::run_process({test::dwae_binary(), "check-config", "/nonexistent.yaml"}).exit_code,
+            2);
   EXPECT_EQ(test::run_process({test::dwae_binary(), "check-config"}).exit_code, 2);
   EXPECT_EQ(test::run_process({test::dwae_binary(), "no-such-command"}).exit_code, 2);
 }

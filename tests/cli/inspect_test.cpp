@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "support/cgroup_sandbox.h"
 #include "support/process.h"
@@ -54,12 +54,16 @@ class InspectTest : public ::testing::Test {
         "268435456");
     sandbox_.spawn({"sleep", "30"}, "ls");
     sandbox_.spawn({"sleep", "30"}, "be");
-    config_.write("dwae.yaml", "agent:\n  dry_run: true\n"
-                               "workloads:\n"
-                               "  - name: ls\n    class: latency-sensitive\n"
-                               "    match: {cgroup: \"**/" + sandbox_.name() + "/ls\"}\n"
-                               "  - name: be\n    class: best-effort\n"
-                               "    match: {cgroup: \"**/" + sandbox_.name() + "/be\"}\n");
+    config_.write("dwae.yaml",
+                  "agent:\n  dry_run: true\n"
+                  "workloads:\n"
+                  "  - name: ls\n    class: latency-sensitive\n"
+                  "    match: {cgroup: \"**/" +
+                      sandbox_.name() +
+                      "/ls\"}\n"
+                      "  - name: be\n    class: best-effort\n"
+                      "    match: {cgroup: \"**/" +
+                      sandbox_.name() + "/be\"}\n");
   }
 
   const json* workload(const json& report, const std::string& name) {
@@ -154,8 +158,8 @@ TEST_F(InspectTest, WithoutConfigListsTopLevelCgroupsOfEveryHierarchy) {
 TEST(Inspect, BadConfigExitsTwoWithFileLineErrors) {
   test::TempDir dir;
   dir.write("bad.yaml", "agent:\n  period: 200\n");
-  const auto r = test::run_process(
-      {test::dwae_binary(), "inspect", "--config", dir.path() + "/bad.yaml"});
+  const auto r =
+      test::run_process({test::dwae_binary(), "inspect", "--config", dir.path() + "/bad.yaml"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find(dir.path() + "/bad.yaml:2:"), std::string::npos) << r.err;
 }

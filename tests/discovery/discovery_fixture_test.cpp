@@ -38,7 +38,8 @@ config::Config config_with(std::vector<std::tuple<std::string, MatchRule::Kind, 
 }
 
 const Workload* find(const std::vector<Workload>& ws, const std::string& name) {
-  const auto it = std::find_if(ws.begin(), ws.end(), [&](const Workload& w) { return w.name == name; });
+  const auto it =
+      std::find_if(ws.begin(), ws.end(), [&](const Workload& w) { return w.name == name; });
   return it == ws.end() ? nullptr : &*it;
 }
 
@@ -102,7 +103,8 @@ TEST_F(DiscoveryTest, KubernetesPodsByQosClassForBothCgroupDrivers) {
   EXPECT_EQ(find(*all, "pod/12-ab")->k8s_qos, "burstable");
   EXPECT_EQ(find(*all, "pod/77")->k8s_qos, "besteffort");
   EXPECT_EQ(find(*all, "pod/55")->k8s_qos, "guaranteed");
-  const auto be = discover(config_with({{"be-pods", MatchRule::Kind::kKubernetes, "*"}}, "besteffort"));
+  const auto be =
+      discover(config_with({{"be-pods", MatchRule::Kind::kKubernetes, "*"}}, "besteffort"));
   ASSERT_TRUE(be.ok());
   ASSERT_EQ(be->size(), 2u);
   EXPECT_NE(find(*be, "pod/99"), nullptr);
@@ -117,7 +119,8 @@ TEST_F(DiscoveryTest, DoubleStarGlobJoinsTheSameSubtreeUnderDifferentPrefixes) {
   ASSERT_TRUE(ws.ok());
   ASSERT_EQ(ws->size(), 1u);
   EXPECT_EQ((*ws)[0].name, "t1/ls");
-  EXPECT_EQ((*ws)[0].dirs.get(hostfs::Controller::kCpu), host_.root() + "/sys/fs/cgroup/cpu,cpuacct/t1/ls");
+  EXPECT_EQ((*ws)[0].dirs.get(hostfs::Controller::kCpu),
+            host_.root() + "/sys/fs/cgroup/cpu,cpuacct/t1/ls");
   EXPECT_EQ((*ws)[0].dirs.get(hostfs::Controller::kMemory),
             host_.root() + "/sys/fs/cgroup/memory/process_api/abc/t1/ls");
 }
@@ -125,8 +128,8 @@ TEST_F(DiscoveryTest, DoubleStarGlobJoinsTheSameSubtreeUnderDifferentPrefixes) {
 TEST_F(DiscoveryTest, FirstRuleWinsAndLaterRulesDoNotDuplicate) {
   host_.cgroup("cpu", "/a/x");
   host_.cgroup("cpu", "/a/y");
-  const auto ws = discover(config_with({{"ls", MatchRule::Kind::kCgroup, "/a/x"},
-                                        {"be-rest", MatchRule::Kind::kCgroup, "/a/*"}}));
+  const auto ws = discover(config_with(
+      {{"ls", MatchRule::Kind::kCgroup, "/a/x"}, {"be-rest", MatchRule::Kind::kCgroup, "/a/*"}}));
   ASSERT_TRUE(ws.ok());
   ASSERT_EQ(ws->size(), 2u);
   EXPECT_EQ(find(*ws, "a/x")->rule, "ls");
@@ -151,7 +154,8 @@ TEST_F(DiscoveryTest, WorkloadsAppearAndVanishBetweenCalls) {
 
 TEST_F(DiscoveryTest, QemuProcessesFromProcWithTheirVcpuThreads) {
   host_.write("proc/4242/comm", "qemu-system-x86\n");
-  host_.write("proc/4242/cmdline", std::string("qemu-system-x86_64\0-name\0guest=db,debug-threads=on\0", 51));
+  host_.write("proc/4242/cmdline",
+              std::string("qemu-system-x86_64\0-name\0guest=db,debug-threads=on\0", 51));
   host_.write("proc/4242/cgroup", "4:memory:/vms/db\n1:cpu,cpuacct:/vms/db\n0::/vms/db\n");
   host_.write("proc/4242/task/4242/comm", "qemu-system-x86\n");
   host_.write("proc/4242/task/4250/comm", "CPU 1/KVM\n");
@@ -180,7 +184,8 @@ TEST_F(DiscoveryTest, TopLevelListsRootChildrenOnce) {
   host_.cgroup("memory", "/user.slice");
   auto layout = hostfs::detect_layout(hostfs::HostPaths::for_root(host_.root()));
   ASSERT_TRUE(layout.ok());
-  const auto top = Discovery(*layout, hostfs::ProcFs(hostfs::HostPaths::for_root(host_.root()))).top_level();
+  const auto top =
+      Discovery(*layout, hostfs::ProcFs(hostfs::HostPaths::for_root(host_.root()))).top_level();
   ASSERT_EQ(top.size(), 2u);
   EXPECT_EQ(top[0].name, "system.slice");
   EXPECT_FALSE(top[0].dirs.get(hostfs::Controller::kCpu).empty());

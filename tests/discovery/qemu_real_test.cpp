@@ -24,10 +24,11 @@ TEST(QemuReal, PausedQemuIsAVmWithTwoVcpuThreads) {
       << "qemu-system-x86_64 is missing: run scripts/setup";
   test::CgroupSandbox sandbox;
   const std::string vm_name = sandbox.name() + "-vm";
-  const pid_t pid = sandbox.spawn({"qemu-system-x86_64", "-S", "-display", "none", "-nodefaults",
-                                   "-monitor", "none", "-serial", "none", "-accel", "tcg", "-m",
-                                   "64", "-smp", "2", "-name", "guest=" + vm_name + ",debug-threads=on"},
-                                  "vm");
+  const pid_t pid =
+      sandbox.spawn({"qemu-system-x86_64", "-S", "-display", "none", "-nodefaults", "-monitor",
+                     "none", "-serial", "none", "-accel", "tcg", "-m", "64", "-smp", "2", "-name",
+                     "guest=" + vm_name + ",debug-threads=on"},
+                    "vm");
   auto layout = hostfs::detect_layout(hostfs::HostPaths{});
   ASSERT_TRUE(layout.ok());
   config::Config cfg;

@@ -1,10 +1,9 @@
 // CgroupReader on literal v1 and v2 fixture trees, and on real cgroups of this machine.
 #include "dwae/hostfs/reader.h"
 
-#include "dwae/common/file.h"
-
 #include <gtest/gtest.h>
 
+#include "dwae/common/file.h"
 #include "support/cgroup_sandbox.h"
 #include "support/host_fixture.h"
 
@@ -39,11 +38,13 @@ TEST(Reader, HybridHostMapsV1NamesToSnapshotFields) {
               {{"blkio.bfq.weight", "default 300\n"},
                {"blkio.throttle.read_bps_device", "8:0 1048576\n"},
                {"blkio.throttle.write_iops_device", "8:0 100\n"},
-               {"blkio.throttle.io_service_bytes", "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n"
-                                                   "8:0 Async 0\n8:0 Discard 0\n8:0 Total "
-                                                   "12288\nTotal 12288\n"},
-               {"blkio.throttle.io_serviced", "8:0 Read 1\n8:0 Write 2\n8:0 Sync 0\n8:0 Async 0\n"
-                                              "8:0 Discard 0\n8:0 Total 3\nTotal 3\n"}});
+               {"blkio.throttle.io_service_bytes",
+                "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n"
+                "8:0 Async 0\n8:0 Discard 0\n8:0 Total "
+                "12288\nTotal 12288\n"},
+               {"blkio.throttle.io_serviced",
+                "8:0 Read 1\n8:0 Write 2\n8:0 Sync 0\n8:0 Async 0\n"
+                "8:0 Discard 0\n8:0 Total 3\nTotal 3\n"}});
   host.cgroup("pids", "/svc", {{"pids.max", "max\n"}, {"pids.current", "7\n"}});
   host.cgroup("unified", "/svc", {{"cpu.pressure", kPressure}});
 
@@ -96,8 +97,9 @@ TEST(Reader, UnifiedHostReadsV2Names) {
               {{"cpu.weight", "250\n"},
                {"cpu.max", "max 100000\n"},
                {"cpu.max.burst", "0\n"},
-               {"cpu.stat", "usage_usec 2000\nuser_usec 1500\nsystem_usec 500\nnr_periods 0\n"
-                            "nr_throttled 0\nthrottled_usec 7\n"},
+               {"cpu.stat",
+                "usage_usec 2000\nuser_usec 1500\nsystem_usec 500\nnr_periods 0\n"
+                "nr_throttled 0\nthrottled_usec 7\n"},
                {"cpuset.cpus", "\n"},
                {"memory.min", "0\n"},
                {"memory.low", "268435456\n"},

@@ -168,8 +168,7 @@ void CgroupSandbox::create(const std::string& child) {
       if (::mkdir(d.c_str(), 0755) != 0 && errno != EEXIST) {
         throw std::runtime_error("mkdir " + d + ": " + std::strerror(errno));
       }
-      if (std::find(m.controllers.begin(), m.controllers.end(), "cpuset") !=
-          m.controllers.end()) {
+      if (std::find(m.controllers.begin(), m.controllers.end(), "cpuset") != m.controllers.end()) {
         const std::string up = std::filesystem::path(d).parent_path().string();
         write_or_throw(d + "/cpuset.cpus", read_text(up + "/cpuset.cpus"));
         write_or_throw(d + "/cpuset.mems", read_text(up + "/cpuset.mems"));

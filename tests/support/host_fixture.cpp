@@ -50,17 +50,20 @@ HostFixture::HostFixture(FixtureLayout layout) : layout_(layout) {
       break;
     case FixtureLayout::kV2:
       mountinfo += kV2Only;
-      dir_.write("sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
+      dir_.write("sys/fs/cgroup/cgroup.controllers",
+                 "cpuset cpu io memory hugetlb pids rdma misc\n");
       dir_.write("sys/fs/cgroup/cpu.pressure",
                  "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
                  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
       break;
   }
   dir_.write("proc/self/mountinfo", mountinfo);
-  dir_.write("proc/pressure/cpu", "some avg10=1.50 avg60=0.80 avg300=0.20 total=123456\n"
-                                  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+  dir_.write("proc/pressure/cpu",
+             "some avg10=1.50 avg60=0.80 avg300=0.20 total=123456\n"
+             "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
   if (layout != FixtureLayout::kV2) {
-    for (const char* m : {"cpu,cpuacct", "cpuset", "memory", "blkio", "pids", "freezer", "systemd"}) {
+    for (const char* m :
+         {"cpu,cpuacct", "cpuset", "memory", "blkio", "pids", "freezer", "systemd"}) {
       dir_.mkdir(std::string("sys/fs/cgroup/") + m);
     }
   }

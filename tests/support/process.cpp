@@ -40,6 +40,8 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   return r;
 }
 
-std::string dwae_binary() { return std::string(DWAE_BINARY_DIR) + "/dwae"; }
+std::string dwae_binary() {
+  return std::string(DWAE_BINARY_DIR) + "/dwae";
+}
 
 }  // namespace dwae::test

@@ -76,12 +76,12 @@ json settings_json(const hostfs::CgroupSettings& s) {
   j["io_weight"] = s.io.weight ? json(s.io.weight->default_weight) : json();
   json limits = json::array();
   for (const auto& l : s.io.limits) {
-    limits.push_back({{"device", std::to_string(l.device.major) + ":" +
-                                     std::to_string(l.device.minor)},
-                      {"rbps", bytes_or_max(l.rbps)},
-                      {"wbps", bytes_or_max(l.wbps)},
-                      {"riops", bytes_or_max(l.riops)},
-                      {"wiops", bytes_or_max(l.wiops)}});
+    limits.push_back(
+        {{"device", std::to_string(l.device.major) + ":" + std::to_string(l.device.minor)},
+         {"rbps", bytes_or_max(l.rbps)},
+         {"wbps", bytes_or_max(l.wbps)},
+         {"riops", bytes_or_max(l.riops)},
+         {"wiops", bytes_or_max(l.wiops)}});
   }
   j["io_limits"] = limits;
   j["pids_max"] = bytes_or_max(s.pids_max);
@@ -149,7 +149,8 @@ void print_table(const json& report) {
   std::printf("cgroup layout: %s\n", layout["kind"].get<std::string>().c_str());
   for (const auto& h : layout["hierarchies"]) {
     std::string ctrls;
-    for (const auto& c : h["controllers"]) ctrls += (ctrls.empty() ? "" : ",") + c.get<std::string>();
+    for (const auto& c : h["controllers"])
+      ctrls += (ctrls.empty() ? "" : ",") + c.get<std::string>();
     std::printf("  v%d %-28s %s\n", h["version"].get<int>(),
                 h["mount_point"].get<std::string>().c_str(), ctrls.empty() ? "-" : ctrls.c_str());
   }
@@ -162,13 +163,14 @@ void print_table(const json& report) {
     return;
   }
   std::printf("%-32s %-18s %-8s %-9s %-14s %-10s %-10s %-10s %-6s %-7s %-10s %-7s\n", "WORKLOAD",
-              "CLASS", "WEIGHT", "SHARES", "QUOTA/PERIOD", "MEM.LOW", "MEM.HIGH", "MEM.MAX",
-              "IO.W", "CPU", "MEM", "PSI.CPU");
+              "CLASS", "WEIGHT", "SHARES", "QUOTA/PERIOD", "MEM.LOW", "MEM.HIGH", "MEM.MAX", "IO.W",
+              "CPU", "MEM", "PSI.CPU");
   for (const auto& r : rows) {
     const auto& s = r["settings"];
     const auto& u = r["usage"];
     std::string quota = "-";
-    if (!s["cpu_period_us"].is_null()) quota = cell(s["cpu_quota_us"]) + "/" + cell(s["cpu_period_us"]);
+    if (!s["cpu_period_us"].is_null())
+      quota = cell(s["cpu_quota_us"]) + "/" + cell(s["cpu_period_us"]);
     std::string cls = r.contains("class") ? r["class"].get<std::string>() : "-";
     std::string psi = u["cpu_pressure"].is_null() ? "-" : cell(u["cpu_pressure"]["some_avg10"]);
     std::printf("%-32s %-18s %-8s %-9s %-14s %-10s %-10s %-10s %-6s %-7s %-10s %-7s\n",
@@ -266,7 +268,8 @@ int run_inspect(const InspectOptions& options) {
     std::printf("%s\n", report.dump(2).c_str());
   } else {
     print_table(report);
-    for (const auto& e : errors) std::fprintf(stderr, "warning: %s\n", e.get<std::string>().c_str());
+    for (const auto& e : errors)
+      std::fprintf(stderr, "warning: %s\n", e.get<std::string>().c_str());
   }
   return kExitOk;
 }

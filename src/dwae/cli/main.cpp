@@ -17,8 +17,9 @@ int main(int argc, char** argv) {
   inspect_cmd->add_flag("--json", inspect.json, "Print JSON instead of a table");
   inspect_cmd->add_option("--host-root", inspect.host_root,
                           "Read /proc and /sys under this directory (for fixture trees)");
-  inspect_cmd->add_option("--sample-ms", inspect.sample_ms,
-                          "Interval between the two samples giving live usage")
+  inspect_cmd
+      ->add_option("--sample-ms", inspect.sample_ms,
+                   "Interval between the two samples giving live usage")
       ->check(CLI::Range(0, 10000));
 
   std::string check_path;

@@ -1,4 +1,5 @@
-// Monotonic time, always injected: SteadyClock on a real host, ManualClock in tests and the simulator.
+// Monotonic time, always injected: SteadyClock on a real host, ManualClock in tests and the
+// simulator.
 #pragma once
 
 #include <chrono>

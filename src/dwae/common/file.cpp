@@ -68,7 +68,9 @@ Result<DirFd> DirFd::open(const std::string& path) {
   return DirFd(fd);
 }
 
-DirFd::DirFd(DirFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+DirFd::DirFd(DirFd&& other) noexcept : fd_(other.fd_) {
+  other.fd_ = -1;
+}
 
 DirFd& DirFd::operator=(DirFd&& other) noexcept {
   if (this != &other) {

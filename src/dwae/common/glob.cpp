@@ -96,8 +96,8 @@ Result<Glob> Glob::compile(std::string_view pattern) {
       if (j < p.size() && (p[j] == '!' || p[j] == '^')) ++j;
       if (j < p.size() && p[j] == ']') ++j;  // a leading ']' is literal
       while (j < p.size() && p[j] != ']') {
-        if (p[j] == '/') return Error{"character class '[' spans a '/' at offset " +
-                                      std::to_string(i)};
+        if (p[j] == '/')
+          return Error{"character class '[' spans a '/' at offset " + std::to_string(i)};
         ++j;
       }
       if (j >= p.size()) return Error{"unterminated '[' at offset " + std::to_string(i)};
@@ -115,7 +115,9 @@ Result<Glob> Glob::compile(std::string_view pattern) {
   return Glob(std::string(p));
 }
 
-bool Glob::matches(std::string_view path) const { return match(pattern_, strip_slashes(path)); }
+bool Glob::matches(std::string_view path) const {
+  return match(pattern_, strip_slashes(path));
+}
 
 std::optional<size_t> Glob::anchored_match(std::string_view path) const {
   const auto s = strip_slashes(path);

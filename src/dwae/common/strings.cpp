@@ -16,8 +16,12 @@ std::string_view trim(std::string_view s) {
   return s.substr(first, last - first + 1);
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
-bool ends_with(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.starts_with(prefix);
+}
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.ends_with(suffix);
+}
 
 std::vector<std::string_view> split(std::string_view s, char sep, bool skip_empty) {
   std::vector<std::string_view> out;
@@ -58,8 +62,12 @@ std::optional<T> parse_integer(std::string_view s) {
 }
 }  // namespace
 
-std::optional<int64_t> parse_int64(std::string_view s) { return parse_integer<int64_t>(s); }
-std::optional<uint64_t> parse_uint64(std::string_view s) { return parse_integer<uint64_t>(s); }
+std::optional<int64_t> parse_int64(std::string_view s) {
+  return parse_integer<int64_t>(s);
+}
+std::optional<uint64_t> parse_uint64(std::string_view s) {
+  return parse_integer<uint64_t>(s);
+}
 
 std::optional<double> parse_double(std::string_view s) {
   s = trim(s);

@@ -4,8 +4,8 @@
 namespace dwae::config {
 
 std::string Diagnostic::format() const {
-  return where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
-         ": " + message;
+  return where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " +
+         message;
 }
 
 const char* to_string(ClassKind kind) {

@@ -11,8 +11,8 @@
 namespace dwae::config {
 
 struct LoadResult {
-  std::optional<Config> config;          // set only when diagnostics is empty
-  std::vector<Diagnostic> diagnostics;   // every problem found, in file order
+  std::optional<Config> config;         // set only when diagnostics is empty
+  std::vector<Diagnostic> diagnostics;  // every problem found, in file order
   bool ok() const { return config.has_value(); }
 };
 

@@ -267,7 +267,8 @@ Result<std::vector<Workload>> Discovery::discover(const config::Config& config) 
             std::string id(std::string_view(path).substr(*at));
             while (!id.empty() && id.front() == '/') id.erase(0, 1);
             if (id.empty()) break;
-            if (Workload* w = claim(id, WorkloadKind::kCgroup)) add_dirs(*layout_, *s.hierarchy, path, *w);
+            if (Workload* w = claim(id, WorkloadKind::kCgroup))
+              add_dirs(*layout_, *s.hierarchy, path, *w);
             break;
           }
           case config::MatchRule::Kind::kSystemdUnit: {
@@ -311,9 +312,8 @@ Result<std::vector<Workload>> Discovery::discover(const config::Config& config) 
         auto cg = procfs_.cgroups(q.pid);
         if (!cg) continue;
         for (const auto& h : layout_->hierarchies) {
-          const Controller probe = h.version == hostfs::CgroupVersion::kV2
-                                       ? Controller::kCpuacct
-                                       : h.controllers.front();
+          const Controller probe = h.version == hostfs::CgroupVersion::kV2 ? Controller::kCpuacct
+                                                                           : h.controllers.front();
           std::string path;
           if (h.version == hostfs::CgroupVersion::kV2) {
             for (const auto& e : *cg) {

@@ -47,7 +47,9 @@ const char* to_string(Controller c) {
   return "?";
 }
 
-const char* v1_name(Controller c) { return c == Controller::kIo ? "blkio" : to_string(c); }
+const char* v1_name(Controller c) {
+  return c == Controller::kIo ? "blkio" : to_string(c);
+}
 
 const char* to_string(LayoutKind kind) {
   switch (kind) {
@@ -130,11 +132,10 @@ CgroupLayout layout_from_mounts(const std::vector<MountEntry>& mounts, const Hos
       }
       if (h.controllers.empty()) continue;  // name=systemd, freezer, devices, ...
       // The same hierarchy may be mounted twice (bind mounts); keep the first.
-      const bool seen = std::any_of(layout.hierarchies.begin(), layout.hierarchies.end(),
-                                    [&](const Hierarchy& o) {
-                                      return o.version == CgroupVersion::kV1 &&
-                                             o.controllers == h.controllers;
-                                    });
+      const bool seen = std::any_of(
+          layout.hierarchies.begin(), layout.hierarchies.end(), [&](const Hierarchy& o) {
+            return o.version == CgroupVersion::kV1 && o.controllers == h.controllers;
+          });
       if (seen) continue;
       any_v1 = true;
       layout.hierarchies.push_back(std::move(h));
@@ -154,10 +155,9 @@ CgroupLayout layout_from_mounts(const std::vector<MountEntry>& mounts, const Hos
     for (auto& h : layout.hierarchies) {
       if (h.version != CgroupVersion::kV2) continue;
       std::erase_if(h.controllers, [&](Controller c) {
-        return std::any_of(layout.hierarchies.begin(), layout.hierarchies.end(),
-                           [&](const Hierarchy& o) {
-                             return o.version == CgroupVersion::kV1 && o.has(c);
-                           });
+        return std::any_of(
+            layout.hierarchies.begin(), layout.hierarchies.end(),
+            [&](const Hierarchy& o) { return o.version == CgroupVersion::kV1 && o.has(c); });
       });
     }
   }
@@ -174,9 +174,8 @@ Result<CgroupLayout> detect_layout(const HostPaths& paths) {
 }
 
 bool CgroupDirs::empty() const {
-  return unified.empty() &&
-         std::all_of(by_controller.begin(), by_controller.end(),
-                     [](const std::string& d) { return d.empty(); });
+  return unified.empty() && std::all_of(by_controller.begin(), by_controller.end(),
+                                        [](const std::string& d) { return d.empty(); });
 }
 
 CgroupDirs dirs_for_path(const CgroupLayout& layout, std::string_view hierarchy_path) {

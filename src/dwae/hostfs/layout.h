@@ -19,8 +19,8 @@ inline constexpr size_t kControllerCount = 6;
 inline constexpr std::array<Controller, kControllerCount> kAllControllers{
     Controller::kCpu,    Controller::kCpuacct, Controller::kCpuset,
     Controller::kMemory, Controller::kIo,      Controller::kPids};
-const char* to_string(Controller c);     // v2 names: cpu, cpuacct, cpuset, memory, io, pids
-const char* v1_name(Controller c);       // blkio for kIo, otherwise as to_string
+const char* to_string(Controller c);  // v2 names: cpu, cpuacct, cpuset, memory, io, pids
+const char* v1_name(Controller c);    // blkio for kIo, otherwise as to_string
 
 // Where the host's files are. root prefixes every absolute path read (empty on a real host);
 // proc is the procfs mount (already under root when set by for_root()).

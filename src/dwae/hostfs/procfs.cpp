@@ -43,7 +43,9 @@ std::string ProcFs::task_path(int32_t pid, int32_t tid, const char* file) const 
   return p;
 }
 
-Result<std::vector<int32_t>> ProcFs::list_pids() const { return numeric_entries(paths_.proc); }
+Result<std::vector<int32_t>> ProcFs::list_pids() const {
+  return numeric_entries(paths_.proc);
+}
 
 Result<std::vector<int32_t>> ProcFs::list_threads(int32_t pid) const {
   return numeric_entries(paths_.proc + "/" + std::to_string(pid) + "/task");

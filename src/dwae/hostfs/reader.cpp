@@ -1,4 +1,4 @@
-// CgroupReader: one openat() per directory, one read per file, v1 and v2 names mapped to the
+// CgroupReader: one pread per file through a CgroupHandle, v1 and v2 names mapped to the
 // same snapshot fields.
 #include "dwae/hostfs/reader.h"
 
@@ -14,46 +14,52 @@ namespace {
 // v1 memory.limit_in_bytes reports "unlimited" as LONG_MAX rounded down to a page.
 constexpr uint64_t kV1UnlimitedFloor = 0x7fffffffffff0000ULL;
 
-uint64_t normalise_v1_limit(uint64_t v) { return v >= kV1UnlimitedFloor ? kUnlimited : v; }
+uint64_t normalise_v1_limit(uint64_t v) {
+  return v >= kV1UnlimitedFloor ? kUnlimited : v;
+}
 
-// Opens each distinct directory once for the duration of one read.
-class DirSet {
+Result<uint64_t> parse_u64(std::string_view text) {
+  return parse_u64_or_max(text);
+}
+
+// A directory of the cgroup, numbered per read; -1 when the cgroup is not in that hierarchy.
+using Slot = int;
+
+class Context {
  public:
-  struct Entry {
-    const std::string* path;
-    DirFd fd;
-  };
+  Context(const CgroupLayout& layout, CgroupHandle& handle) : layout_(layout), handle_(handle) {}
 
-  Result<int> open(const std::string& path) {
-    for (const auto& e : open_) {
-      if (*e.path == path) return e.fd.get();
-    }
-    auto fd = DirFd::open(path);
-    if (!fd) return fd.error();
-    open_.push_back(Entry{&path, std::move(fd).value()});
-    return open_.back().fd.get();
+  Result<Slot> fd(Controller c) { return slot(handle_.dirs().get(c)); }
+  Result<Slot> unified_fd() { return slot(handle_.dirs().unified); }
+  bool v2(Controller c) const {
+    const Hierarchy* h = layout_.hierarchy(c);
+    return h != nullptr && h->version == CgroupVersion::kV2;
+  }
+  // Statistics are "hot" (read every tick, kept open); settings are not.
+  void set_hot(bool hot) { hot_ = hot; }
+  Result<std::optional<std::string_view>> read(Slot s, const char* name) {
+    return handle_.read(*dirs_[static_cast<size_t>(s)], name, hot_);
   }
 
  private:
-  std::vector<Entry> open_;
+  Result<Slot> slot(const std::string& dir) {
+    if (dir.empty()) return -1;
+    for (size_t i = 0; i < dirs_.size(); ++i) {
+      if (*dirs_[i] == dir) return static_cast<Slot>(i);
+    }
+    dirs_.push_back(&dir);
+    return static_cast<Slot>(dirs_.size() - 1);
+  }
+
+  const CgroupLayout& layout_;
+  CgroupHandle& handle_;
+  std::vector<const std::string*> dirs_;
+  bool hot_ = false;
 };
 
-// Reads an optional file: nullopt when absent, Error when present but unreadable.
-Result<std::optional<std::string>> read_optional(int dir_fd, const char* name) {
-  auto text = read_file_at(dir_fd, name);
-  if (text) return std::optional<std::string>(std::move(text).value());
-  // EOPNOTSUPP/ENODEV: the file exists but the feature is off (e.g. io.weight without a
-  // supporting scheduler); treat it like an absent file.
-  const int err = text.error().errno_value;
-  if (is_missing(text.error()) || err == EOPNOTSUPP || err == ENODEV || err == EINVAL) {
-    return std::optional<std::string>();
-  }
-  return text.error();
-}
-
 template <typename T, typename Parse>
-Status read_into(int dir_fd, const char* name, std::optional<T>& field, Parse parse) {
-  auto text = read_optional(dir_fd, name);
+Status read_into(Context& ctx, Slot slot, const char* name, std::optional<T>& field, Parse parse) {
+  auto text = ctx.read(slot, name);
   if (!text) return text.error();
   if (!text->has_value()) return Status::success();
   auto parsed = parse(**text);
@@ -62,78 +68,51 @@ Status read_into(int dir_fd, const char* name, std::optional<T>& field, Parse pa
   return Status::success();
 }
 
-Result<uint64_t> parse_u64(std::string_view text) { return parse_u64_or_max(text); }
-
-class Context {
- public:
-  Context(const CgroupLayout& layout, const CgroupDirs& dirs) : layout_(layout), dirs_(dirs) {}
-
-  // The open directory for a controller, or -1 when the cgroup is not in that hierarchy.
-  Result<int> fd(Controller c) {
-    const std::string& d = dirs_.get(c);
-    if (d.empty()) return -1;
-    return set_.open(d);
-  }
-  Result<int> unified_fd() {
-    if (dirs_.unified.empty()) return -1;
-    return set_.open(dirs_.unified);
-  }
-  bool v2(Controller c) const {
-    const Hierarchy* h = layout_.hierarchy(c);
-    return h != nullptr && h->version == CgroupVersion::kV2;
-  }
-
- private:
-  const CgroupLayout& layout_;
-  const CgroupDirs& dirs_;
-  DirSet set_;
-};
-
-#define DWAE_TRY(expr)                        \
-  do {                                        \
+#define DWAE_TRY(expr)                            \
+  do {                                            \
     if (auto _s = (expr); !_s) return _s.error(); \
   } while (false)
 
-#define DWAE_TRY_FD(var, expr)           \
-  int var = -1;                          \
-  {                                      \
-    auto _r = (expr);                    \
-    if (!_r) return _r.error();          \
-    var = *_r;                           \
+#define DWAE_TRY_FD(var, expr)  \
+  Slot var = -1;                \
+  {                             \
+    auto _r = (expr);           \
+    if (!_r) return _r.error(); \
+    var = *_r;                  \
   }
 
 Status read_cpu_settings(Context& ctx, CpuSettings& cpu) {
   DWAE_TRY_FD(fd, ctx.fd(Controller::kCpu));
   if (fd < 0) return Status::success();
   if (ctx.v2(Controller::kCpu)) {
-    DWAE_TRY(read_into(fd, "cpu.weight", cpu.weight, parse_u64));
-    DWAE_TRY(read_into(fd, "cpu.max", cpu.max, parse_cpu_max));
-    DWAE_TRY(read_into(fd, "cpu.max.burst", cpu.burst_us, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "cpu.weight", cpu.weight, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "cpu.max", cpu.max, parse_cpu_max));
+    DWAE_TRY(read_into(ctx, fd, "cpu.max.burst", cpu.burst_us, parse_u64));
   } else {
-    DWAE_TRY(read_into(fd, "cpu.shares", cpu.shares, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "cpu.shares", cpu.shares, parse_u64));
     std::optional<uint64_t> quota, period;
-    DWAE_TRY(read_into(fd, "cpu.cfs_quota_us", quota, parse_u64));
-    DWAE_TRY(read_into(fd, "cpu.cfs_period_us", period, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "cpu.cfs_quota_us", quota, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "cpu.cfs_period_us", period, parse_u64));
     if (quota && period) {
       CpuMax max;
       max.period_us = *period;
       if (*quota != kUnlimited) max.quota_us = *quota;
       cpu.max = max;
     }
-    DWAE_TRY(read_into(fd, "cpu.cfs_burst_us", cpu.burst_us, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "cpu.cfs_burst_us", cpu.burst_us, parse_u64));
   }
-  DWAE_TRY(read_into(fd, "cpu.idle", cpu.idle, parse_bool01));
+  DWAE_TRY(read_into(ctx, fd, "cpu.idle", cpu.idle, parse_bool01));
   return Status::success();
 }
 
 Status read_cpuset_settings(Context& ctx, CpusetSettings& cpuset) {
   DWAE_TRY_FD(fd, ctx.fd(Controller::kCpuset));
   if (fd < 0) return Status::success();
-  DWAE_TRY(read_into(fd, "cpuset.cpus", cpuset.cpus, parse_cpu_list));
-  DWAE_TRY(read_into(fd, "cpuset.mems", cpuset.mems, parse_cpu_list));
-  DWAE_TRY(read_into(fd, ctx.v2(Controller::kCpuset) ? "cpuset.cpus.effective"
-                                                      : "cpuset.effective_cpus",
-                     cpuset.effective_cpus, parse_cpu_list));
+  DWAE_TRY(read_into(ctx, fd, "cpuset.cpus", cpuset.cpus, parse_cpu_list));
+  DWAE_TRY(read_into(ctx, fd, "cpuset.mems", cpuset.mems, parse_cpu_list));
+  DWAE_TRY(read_into(
+      ctx, fd, ctx.v2(Controller::kCpuset) ? "cpuset.cpus.effective" : "cpuset.effective_cpus",
+      cpuset.effective_cpus, parse_cpu_list));
   return Status::success();
 }
 
@@ -141,14 +120,14 @@ Status read_memory_settings(Context& ctx, MemorySettings& memory) {
   DWAE_TRY_FD(fd, ctx.fd(Controller::kMemory));
   if (fd < 0) return Status::success();
   if (ctx.v2(Controller::kMemory)) {
-    DWAE_TRY(read_into(fd, "memory.min", memory.min, parse_u64));
-    DWAE_TRY(read_into(fd, "memory.low", memory.low, parse_u64));
-    DWAE_TRY(read_into(fd, "memory.high", memory.high, parse_u64));
-    DWAE_TRY(read_into(fd, "memory.max", memory.max, parse_u64));
-    DWAE_TRY(read_into(fd, "memory.swap.max", memory.swap_max, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "memory.min", memory.min, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "memory.low", memory.low, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "memory.high", memory.high, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "memory.max", memory.max, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "memory.swap.max", memory.swap_max, parse_u64));
   } else {
-    DWAE_TRY(read_into(fd, "memory.soft_limit_in_bytes", memory.low, parse_u64));
-    DWAE_TRY(read_into(fd, "memory.limit_in_bytes", memory.max, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "memory.soft_limit_in_bytes", memory.low, parse_u64));
+    DWAE_TRY(read_into(ctx, fd, "memory.limit_in_bytes", memory.max, parse_u64));
     if (memory.low) memory.low = normalise_v1_limit(*memory.low);
     if (memory.max) memory.max = normalise_v1_limit(*memory.max);
   }
@@ -159,7 +138,9 @@ Status read_memory_settings(Context& ctx, MemorySettings& memory) {
 void merge_throttle(std::vector<IoLimit>& limits,
                     const std::vector<std::pair<DeviceId, uint64_t>>& entries,
                     uint64_t IoLimit::*field) {
-  for (const auto& [dev, value] : entries) {
+  for (const auto& entry : entries) {
+    const DeviceId dev = entry.first;
+    const uint64_t value = entry.second;
     auto it = std::find_if(limits.begin(), limits.end(),
                            [&](const IoLimit& l) { return l.device == dev; });
     if (it == limits.end()) {
@@ -174,14 +155,15 @@ Status read_io_settings(Context& ctx, IoSettings& io) {
   DWAE_TRY_FD(fd, ctx.fd(Controller::kIo));
   if (fd < 0) return Status::success();
   if (ctx.v2(Controller::kIo)) {
-    DWAE_TRY(read_into(fd, "io.weight", io.weight, parse_io_weight));
-    DWAE_TRY(read_into(fd, "io.bfq.weight", io.bfq_weight, parse_io_weight));
+    DWAE_TRY(read_into(ctx, fd, "io.weight", io.weight, parse_io_weight));
+    DWAE_TRY(read_into(ctx, fd, "io.bfq.weight", io.bfq_weight, parse_io_weight));
     std::optional<std::vector<IoLimit>> limits;
-    DWAE_TRY(read_into(fd, "io.max", limits, parse_io_max));
+    DWAE_TRY(read_into(ctx, fd, "io.max", limits, parse_io_max));
     if (limits) io.limits = std::move(*limits);
   } else {
-    DWAE_TRY(read_into(fd, "blkio.bfq.weight", io.bfq_weight, parse_io_weight));
-    if (!io.bfq_weight) DWAE_TRY(read_into(fd, "blkio.weight", io.bfq_weight, parse_io_weight));
+    DWAE_TRY(read_into(ctx, fd, "blkio.bfq.weight", io.bfq_weight, parse_io_weight));
+    if (!io.bfq_weight)
+      DWAE_TRY(read_into(ctx, fd, "blkio.weight", io.bfq_weight, parse_io_weight));
     static constexpr std::array<std::pair<const char*, uint64_t IoLimit::*>, 4> kFiles{{
         {"blkio.throttle.read_bps_device", &IoLimit::rbps},
         {"blkio.throttle.write_bps_device", &IoLimit::wbps},
@@ -190,7 +172,7 @@ Status read_io_settings(Context& ctx, IoSettings& io) {
     }};
     for (const auto& [name, field] : kFiles) {
       std::optional<std::vector<std::pair<DeviceId, uint64_t>>> entries;
-      DWAE_TRY(read_into(fd, name, entries, parse_blkio_throttle_v1));
+      DWAE_TRY(read_into(ctx, fd, name, entries, parse_blkio_throttle_v1));
       if (entries) merge_throttle(io.limits, *entries, field);
     }
   }
@@ -201,9 +183,9 @@ Status read_io_settings(Context& ctx, IoSettings& io) {
 Status read_pressure(Context& ctx, CgroupStats& stats) {
   DWAE_TRY_FD(fd, ctx.unified_fd());
   if (fd < 0) return Status::success();
-  DWAE_TRY(read_into(fd, "cpu.pressure", stats.cpu_pressure, parse_pressure));
-  DWAE_TRY(read_into(fd, "memory.pressure", stats.memory_pressure, parse_pressure));
-  DWAE_TRY(read_into(fd, "io.pressure", stats.io_pressure, parse_pressure));
+  DWAE_TRY(read_into(ctx, fd, "cpu.pressure", stats.cpu_pressure, parse_pressure));
+  DWAE_TRY(read_into(ctx, fd, "memory.pressure", stats.memory_pressure, parse_pressure));
+  DWAE_TRY(read_into(ctx, fd, "io.pressure", stats.io_pressure, parse_pressure));
   return Status::success();
 }
 
@@ -212,7 +194,7 @@ Status read_cpu_stats(Context& ctx, CgroupStats& stats) {
     DWAE_TRY_FD(fd, ctx.fd(Controller::kCpu));
     if (fd >= 0) {
       std::optional<KeyedValues> cpu_stat;
-      DWAE_TRY(read_into(fd, "cpu.stat", cpu_stat, parse_flat_keyed));
+      DWAE_TRY(read_into(ctx, fd, "cpu.stat", cpu_stat, parse_flat_keyed));
       if (cpu_stat) {
         stats.nr_periods = find_key(*cpu_stat, "nr_periods");
         stats.nr_throttled = find_key(*cpu_stat, "nr_throttled");
@@ -230,16 +212,16 @@ Status read_cpu_stats(Context& ctx, CgroupStats& stats) {
   if (!ctx.v2(Controller::kCpuacct)) {
     DWAE_TRY_FD(fd, ctx.fd(Controller::kCpuacct));
     if (fd >= 0) {
-      DWAE_TRY(read_into(fd, "cpuacct.usage", stats.cpu_usage_ns, parse_u64));
-      DWAE_TRY(read_into(fd, "cpuacct.usage_user", stats.cpu_user_ns, parse_u64));
-      DWAE_TRY(read_into(fd, "cpuacct.usage_sys", stats.cpu_system_ns, parse_u64));
+      DWAE_TRY(read_into(ctx, fd, "cpuacct.usage", stats.cpu_usage_ns, parse_u64));
+      DWAE_TRY(read_into(ctx, fd, "cpuacct.usage_user", stats.cpu_user_ns, parse_u64));
+      DWAE_TRY(read_into(ctx, fd, "cpuacct.usage_sys", stats.cpu_system_ns, parse_u64));
     }
   } else if (!stats.cpu_usage_ns) {
     // Hybrid host without a v1 cpuacct: the v2 mount's cpu.stat always has usage_usec.
     DWAE_TRY_FD(fd, ctx.unified_fd());
     if (fd >= 0) {
       std::optional<KeyedValues> cpu_stat;
-      DWAE_TRY(read_into(fd, "cpu.stat", cpu_stat, parse_flat_keyed));
+      DWAE_TRY(read_into(ctx, fd, "cpu.stat", cpu_stat, parse_flat_keyed));
       if (cpu_stat) {
         if (auto us = find_key(*cpu_stat, "usage_usec")) stats.cpu_usage_ns = *us * 1000;
       }
@@ -252,10 +234,10 @@ Status read_memory_stats(Context& ctx, CgroupStats& stats) {
   DWAE_TRY_FD(fd, ctx.fd(Controller::kMemory));
   if (fd < 0) return Status::success();
   const bool v2 = ctx.v2(Controller::kMemory);
-  DWAE_TRY(read_into(fd, v2 ? "memory.current" : "memory.usage_in_bytes",
+  DWAE_TRY(read_into(ctx, fd, v2 ? "memory.current" : "memory.usage_in_bytes",
                      stats.memory_current_bytes, parse_u64));
   std::optional<KeyedValues> stat;
-  DWAE_TRY(read_into(fd, "memory.stat", stat, parse_flat_keyed));
+  DWAE_TRY(read_into(ctx, fd, "memory.stat", stat, parse_flat_keyed));
   if (stat) {
     stats.memory_anon_bytes = find_key(*stat, v2 ? "anon" : "rss");
     stats.memory_file_bytes = find_key(*stat, v2 ? "file" : "cache");
@@ -265,7 +247,8 @@ Status read_memory_stats(Context& ctx, CgroupStats& stats) {
     if (!stats.pgmajfault) stats.pgmajfault = find_key(*stat, "pgmajfault");
   }
   std::optional<KeyedValues> events;
-  DWAE_TRY(read_into(fd, v2 ? "memory.events" : "memory.oom_control", events, parse_flat_keyed));
+  DWAE_TRY(
+      read_into(ctx, fd, v2 ? "memory.events" : "memory.oom_control", events, parse_flat_keyed));
   if (events) {
     stats.oom_kills = find_key(*events, "oom_kill");
     if (v2) stats.memory_high_events = find_key(*events, "high");
@@ -277,13 +260,13 @@ Status read_io_stats(Context& ctx, CgroupStats& stats) {
   DWAE_TRY_FD(fd, ctx.fd(Controller::kIo));
   if (fd < 0) return Status::success();
   if (ctx.v2(Controller::kIo)) {
-    DWAE_TRY(read_into(fd, "io.stat", stats.io, parse_io_stat));
+    DWAE_TRY(read_into(ctx, fd, "io.stat", stats.io, parse_io_stat));
     return Status::success();
   }
   std::optional<std::vector<IoCounters>> bytes, ios;
-  DWAE_TRY(read_into(fd, "blkio.throttle.io_service_bytes", bytes,
+  DWAE_TRY(read_into(ctx, fd, "blkio.throttle.io_service_bytes", bytes,
                      [](std::string_view t) { return parse_blkio_v1(t, true); }));
-  DWAE_TRY(read_into(fd, "blkio.throttle.io_serviced", ios,
+  DWAE_TRY(read_into(ctx, fd, "blkio.throttle.io_serviced", ios,
                      [](std::string_view t) { return parse_blkio_v1(t, false); }));
   if (!bytes && !ios) return Status::success();
   std::vector<IoCounters> merged = bytes ? std::move(*bytes) : std::vector<IoCounters>{};
@@ -307,30 +290,23 @@ Status read_io_stats(Context& ctx, CgroupStats& stats) {
 Status read_pids_stats(Context& ctx, CgroupStats& stats) {
   DWAE_TRY_FD(fd, ctx.fd(Controller::kPids));
   if (fd < 0) return Status::success();
-  DWAE_TRY(read_into(fd, "pids.current", stats.pids_current, parse_u64));
-  return Status::success();
-}
-
-// Every directory the cgroup is said to have must exist: a vanished cgroup is an error.
-Status check_dirs(Context& ctx) {
-  for (const auto c : kAllControllers) {
-    if (auto r = ctx.fd(c); !r) return r.error();
-  }
-  if (auto r = ctx.unified_fd(); !r) return r.error();
+  DWAE_TRY(read_into(ctx, fd, "pids.current", stats.pids_current, parse_u64));
   return Status::success();
 }
 
 Status read_settings_into(Context& ctx, CgroupSettings& s) {
+  ctx.set_hot(false);
   DWAE_TRY(read_cpu_settings(ctx, s.cpu));
   DWAE_TRY(read_cpuset_settings(ctx, s.cpuset));
   DWAE_TRY(read_memory_settings(ctx, s.memory));
   DWAE_TRY(read_io_settings(ctx, s.io));
   DWAE_TRY_FD(fd, ctx.fd(Controller::kPids));
-  if (fd >= 0) DWAE_TRY(read_into(fd, "pids.max", s.pids_max, parse_u64));
+  if (fd >= 0) DWAE_TRY(read_into(ctx, fd, "pids.max", s.pids_max, parse_u64));
   return Status::success();
 }
 
 Status read_stats_into(Context& ctx, CgroupStats& s) {
+  ctx.set_hot(true);
   DWAE_TRY(read_cpu_stats(ctx, s));
   DWAE_TRY(read_memory_stats(ctx, s));
   DWAE_TRY(read_io_stats(ctx, s));
@@ -341,29 +317,44 @@ Status read_stats_into(Context& ctx, CgroupStats& s) {
 
 }  // namespace
 
-Result<CgroupSettings> CgroupReader::read_settings(const CgroupDirs& dirs) const {
-  Context ctx(*layout_, dirs);
-  DWAE_TRY(check_dirs(ctx));
+Result<CgroupSettings> CgroupReader::read_settings(CgroupHandle& handle) const {
+  DWAE_TRY(handle.check_dirs());
+  Context ctx(*layout_, handle);
   CgroupSettings s;
   DWAE_TRY(read_settings_into(ctx, s));
   return s;
 }
 
-Result<CgroupStats> CgroupReader::read_stats(const CgroupDirs& dirs) const {
-  Context ctx(*layout_, dirs);
-  DWAE_TRY(check_dirs(ctx));
+Result<CgroupStats> CgroupReader::read_stats(CgroupHandle& handle) const {
+  DWAE_TRY(handle.check_dirs());
+  Context ctx(*layout_, handle);
   CgroupStats s;
   DWAE_TRY(read_stats_into(ctx, s));
   return s;
 }
 
-Result<CgroupSnapshot> CgroupReader::read(const CgroupDirs& dirs) const {
-  Context ctx(*layout_, dirs);
-  DWAE_TRY(check_dirs(ctx));
+Result<CgroupSnapshot> CgroupReader::read(CgroupHandle& handle) const {
+  DWAE_TRY(handle.check_dirs());
+  Context ctx(*layout_, handle);
   CgroupSnapshot snap;
-  DWAE_TRY(read_settings_into(ctx, snap.settings));
   DWAE_TRY(read_stats_into(ctx, snap.stats));
+  DWAE_TRY(read_settings_into(ctx, snap.settings));
   return snap;
+}
+
+Result<CgroupSettings> CgroupReader::read_settings(const CgroupDirs& dirs) const {
+  CgroupHandle handle(dirs, false);
+  return read_settings(handle);
+}
+
+Result<CgroupStats> CgroupReader::read_stats(const CgroupDirs& dirs) const {
+  CgroupHandle handle(dirs, false);
+  return read_stats(handle);
+}
+
+Result<CgroupSnapshot> CgroupReader::read(const CgroupDirs& dirs) const {
+  CgroupHandle handle(dirs, false);
+  return read(handle);
 }
 
 Result<std::vector<int32_t>> read_cgroup_pids(const std::string& dir, bool threads) {

@@ -1,0 +1,149 @@
+// CgroupHandle: open-once, pread-many access to one cgroup's statistics files.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dwae/hostfs/reader.h"
+
+namespace dwae::hostfs {
+namespace {
+
+constexpr size_t kInitialBuffer = 16 * 1024;
+
+// Errors that mean "this file exists but its feature is off" (e.g. io.weight without a
+// scheduler that supports it): the same as an absent file.
+bool feature_off(int err) {
+  return err == EOPNOTSUPP || err == EINVAL || err == ENODEV;
+}
+
+}  // namespace
+
+CgroupHandle::CgroupHandle(CgroupDirs dirs, bool keep_open)
+    : dirs_(std::move(dirs)), keep_open_(keep_open) {
+  buffer_.resize(kInitialBuffer);
+}
+
+CgroupHandle::CgroupHandle(CgroupHandle&& other) noexcept
+    : dirs_(std::move(other.dirs_)),
+      keep_open_(other.keep_open_),
+      dirs_checked_(other.dirs_checked_),
+      files_(std::move(other.files_)),
+      buffer_(std::move(other.buffer_)) {
+  other.files_.clear();
+}
+
+CgroupHandle& CgroupHandle::operator=(CgroupHandle&& other) noexcept {
+  if (this != &other) {
+    close_all();
+    dirs_ = std::move(other.dirs_);
+    keep_open_ = other.keep_open_;
+    dirs_checked_ = other.dirs_checked_;
+    files_ = std::move(other.files_);
+    buffer_ = std::move(other.buffer_);
+    other.files_.clear();
+  }
+  return *this;
+}
+
+CgroupHandle::~CgroupHandle() {
+  close_all();
+}
+
+void CgroupHandle::close_all() {
+  for (auto& f : files_) {
+    if (f.fd >= 0) ::close(f.fd);
+  }
+  files_.clear();
+}
+
+size_t CgroupHandle::open_files() const {
+  size_t n = 0;
+  for (const auto& f : files_) n += f.fd >= 0 ? 1 : 0;
+  return n;
+}
+
+size_t CgroupHandle::dir_index(const std::string& dir) const {
+  for (size_t i = 0; i < kControllerCount; ++i) {
+    if (&dirs_.by_controller[i] == &dir) return i;
+  }
+  return kControllerCount;  // the unified directory
+}
+
+Status CgroupHandle::check_dirs() {
+  if (keep_open_ && dirs_checked_) return Status::success();
+  struct stat st {};
+  for (const auto& d : dirs_.by_controller) {
+    if (!d.empty() && ::stat(d.c_str(), &st) != 0) return Error::from_errno("cgroup " + d, errno);
+  }
+  if (!dirs_.unified.empty() && ::stat(dirs_.unified.c_str(), &st) != 0) {
+    return Error::from_errno("cgroup " + dirs_.unified, errno);
+  }
+  dirs_checked_ = true;
+  return Status::success();
+}
+
+Result<std::optional<std::string_view>> CgroupHandle::read(const std::string& dir, const char* name,
+                                                           bool hot) {
+  const size_t index = dir_index(dir);
+  if (index == kControllerCount && &dir != &dirs_.unified) {
+    return Error{"not a directory of this cgroup handle: " + dir};
+  }
+  File* file = nullptr;
+  for (auto& f : files_) {
+    if (f.dir == index && (f.name == name || std::strcmp(f.name, name) == 0)) {
+      file = &f;
+      break;
+    }
+  }
+  if (file == nullptr) {
+    files_.push_back(File{index, name, -1});
+    file = &files_.back();
+  }
+  if (file->fd == -2) return std::optional<std::string_view>();
+  const bool fresh = file->fd < 0;
+  if (fresh) {
+    path_.assign(dir).append("/").append(name);
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      if (err == ENOENT || err == ENOTDIR || feature_off(err)) {
+        if (keep_open_) file->fd = -2;
+        return std::optional<std::string_view>();
+      }
+      return Error::from_errno("open " + path_, err);
+    }
+    file->fd = fd;
+  }
+  size_t used = 0;
+  for (;;) {
+    const ssize_t n =
+        ::pread(file->fd, buffer_.data() + used, buffer_.size() - used, static_cast<off_t>(used));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(file->fd);
+      file->fd = -1;
+      // A file of a removed cgroup that we held open reads as ENODEV: the cgroup is gone.
+      if (err == ENODEV && !fresh) return Error::from_errno("cgroup " + dir + " vanished", err);
+      if (feature_off(err)) {
+        if (keep_open_) file->fd = -2;
+        return std::optional<std::string_view>();
+      }
+      return Error::from_errno("read " + dir + "/" + name, err);
+    }
+    used += static_cast<size_t>(n);
+    // A short read is the end of a cgroup, procfs or tmpfs file.
+    if (used < buffer_.size()) break;
+    buffer_.resize(buffer_.size() * 2);
+  }
+  if (!(keep_open_ && hot)) {
+    ::close(file->fd);
+    file->fd = -1;
+  }
+  return std::optional<std::string_view>(std::string_view(buffer_.data(), used));
+}
+
+}  // namespace dwae::hostfs
