@@ -54,7 +54,8 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     return Error{"unknown duration unit '" + std::string(unit) + "' (use ns, us, ms, s, m, h)"};
   }
   const double ns = *value * scale;
-  if (ns > static_cast<double>(std::numeric_limits<int64_t>::max() / 2)) {
+  constexpr double kMaxNs = 4.6e18;  // about half of INT64_MAX: room for arithmetic on it
+  if (ns > kMaxNs) {
     return Error{"duration too large: '" + std::string(text) + "'"};
   }
   return std::chrono::nanoseconds{static_cast<int64_t>(std::llround(ns))};

@@ -43,7 +43,9 @@ void walk(const std::string& dir, const std::string& path, int depth,
   ::closedir(d);
   std::sort(children.begin(), children.end());
   for (const auto& child : children) {
-    const std::string child_path = (path == "/" ? "" : path) + "/" + child;
+    std::string child_path = path == "/" ? "" : path;
+    child_path += '/';
+    child_path += child;
     out.push_back(child_path);
     walk(dir + "/" + child, child_path, depth + 1, out);
   }
@@ -356,6 +358,7 @@ std::vector<TopLevelCgroup> Discovery::top_level() const {
     ::closedir(d);
   }
   std::vector<TopLevelCgroup> out;
+  out.reserve(by_name.size());
   for (auto& [name, t] : by_name) out.push_back(std::move(t));
   return out;
 }

@@ -11,7 +11,7 @@
 namespace dwae::hostfs {
 namespace {
 
-constexpr size_t kInitialBuffer = 16 * 1024;
+constexpr size_t kInitialBuffer = size_t{16} * 1024;
 
 // Errors that mean "this file exists but its feature is off" (e.g. io.weight without a
 // scheduler that supports it): the same as an absent file.

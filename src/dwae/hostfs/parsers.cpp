@@ -384,42 +384,52 @@ Result<DeviceId> parse_device_id(std::string_view text) {
   return *device;
 }
 
-Result<std::vector<IoCounters>> parse_io_stat(std::string_view text) {
-  std::vector<IoCounters> out;
+namespace {
+
+// Lines of "MAJ:MIN key=value key=value ..." (io.stat, io.max). `field_for` maps a key to the
+// entry's field, or nullptr for keys we do not use; `parse_value` parses one value.
+template <typename Entry, typename FieldFor, typename ParseValue>
+Result<std::vector<Entry>> parse_device_keyed(std::string_view text, std::string_view file,
+                                              FieldFor field_for, ParseValue parse_value,
+                                              std::string_view value_hint) {
+  std::vector<Entry> out;
   Lines lines(text);
   std::string_view line, field, key, value;
   while (lines.next(line)) {
     Fields fields(line);
     fields.next(field);
     const auto device = parse_device_token(field);
-    if (!device) return line_error("io.stat", lines.number(), "expected MAJ:MIN first", line);
-    IoCounters& counters = entry_for(out, *device);
+    if (!device) return line_error(file, lines.number(), "expected MAJ:MIN first", line);
+    Entry& entry = entry_for(out, *device);
     while (fields.next(field)) {
       if (!split_key_value(field, key, value)) {
-        return line_error("io.stat", lines.number(), "expected key=value", line);
+        return line_error(file, lines.number(), "expected key=value", line);
       }
-      uint64_t* target = nullptr;
-      if (key == "rbytes") {
-        target = &counters.rbytes;
-      } else if (key == "wbytes") {
-        target = &counters.wbytes;
-      } else if (key == "rios") {
-        target = &counters.rios;
-      } else if (key == "wios") {
-        target = &counters.wios;
-      } else if (key == "dbytes") {
-        target = &counters.dbytes;
-      } else if (key == "dios") {
-        target = &counters.dios;
-      } else {
-        continue;  // iocost / iolatency debug keys, which may not even be integers
-      }
-      const auto number = parse_uint64(value);
-      if (!number) return line_error("io.stat", lines.number(), "bad number", line);
+      uint64_t* target = field_for(entry, key);
+      if (target == nullptr) continue;  // e.g. iocost / iolatency debug keys
+      const auto number = parse_value(value);
+      if (!number) return line_error(file, lines.number(), value_hint, line);
       *target = *number;
     }
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<IoCounters>> parse_io_stat(std::string_view text) {
+  return parse_device_keyed<IoCounters>(
+      text, "io.stat",
+      [](IoCounters& c, std::string_view key) -> uint64_t* {
+        if (key == "rbytes") return &c.rbytes;
+        if (key == "wbytes") return &c.wbytes;
+        if (key == "rios") return &c.rios;
+        if (key == "wios") return &c.wios;
+        if (key == "dbytes") return &c.dbytes;
+        if (key == "dios") return &c.dios;
+        return nullptr;
+      },
+      [](std::string_view v) { return parse_uint64(v); }, "bad number");
 }
 
 Result<std::vector<IoCounters>> parse_blkio_v1(std::string_view text, bool bytes) {
@@ -501,37 +511,16 @@ Result<IoWeights> parse_io_weight(std::string_view text) {
 }
 
 Result<std::vector<IoLimit>> parse_io_max(std::string_view text) {
-  std::vector<IoLimit> out;
-  Lines lines(text);
-  std::string_view line, field, key, value;
-  while (lines.next(line)) {
-    Fields fields(line);
-    fields.next(field);
-    const auto device = parse_device_token(field);
-    if (!device) return line_error("io.max", lines.number(), "expected MAJ:MIN first", line);
-    IoLimit& limit = entry_for(out, *device);
-    while (fields.next(field)) {
-      if (!split_key_value(field, key, value)) {
-        return line_error("io.max", lines.number(), "expected key=value", line);
-      }
-      uint64_t* target = nullptr;
-      if (key == "rbps") {
-        target = &limit.rbps;
-      } else if (key == "wbps") {
-        target = &limit.wbps;
-      } else if (key == "riops") {
-        target = &limit.riops;
-      } else if (key == "wiops") {
-        target = &limit.wiops;
-      } else {
-        continue;
-      }
-      const auto number = parse_u64_or_max_token(value);
-      if (!number) return line_error("io.max", lines.number(), "expected a number or max", line);
-      *target = *number;
-    }
-  }
-  return out;
+  return parse_device_keyed<IoLimit>(
+      text, "io.max",
+      [](IoLimit& l, std::string_view key) -> uint64_t* {
+        if (key == "rbps") return &l.rbps;
+        if (key == "wbps") return &l.wbps;
+        if (key == "riops") return &l.riops;
+        if (key == "wiops") return &l.wiops;
+        return nullptr;
+      },
+      [](std::string_view v) { return parse_u64_or_max_token(v); }, "expected a number or max");
 }
 
 Result<std::vector<std::pair<DeviceId, uint64_t>>> parse_blkio_throttle_v1(std::string_view text) {
