@@ -22,6 +22,13 @@ inline constexpr uint64_t kNoLimit = std::numeric_limits<uint64_t>::max();
 
 enum class WorkloadClassKind { kLatencySensitive, kThroughput, kBestEffort };
 
+// A per-device I/O limit; kNoLimit removes that limit.
+struct IoDeviceLimit {
+  uint32_t major = 0, minor = 0;
+  uint64_t rbps = kNoLimit, wbps = kNoLimit, riops = kNoLimit, wiops = kNoLimit;
+  bool operator==(const IoDeviceLimit&) const = default;
+};
+
 // Absolute targets for one workload. An empty optional means "leave as it is".
 struct ResourceTargets {
   std::optional<uint32_t> cpu_weight;  // cgroup v2 scale 1..10000 (v1 shares are converted)
@@ -33,6 +40,7 @@ struct ResourceTargets {
   std::optional<std::vector<uint32_t>> cpuset_mems;
   std::optional<uint64_t> memory_min_bytes, memory_low_bytes, memory_high_bytes, memory_max_bytes;
   std::optional<uint32_t> io_weight;  // v2 scale 1..10000
+  std::optional<std::vector<IoDeviceLimit>> io_limits;
   std::optional<double> net_share;    // fraction of link bandwidth, 0..1
   bool operator==(const ResourceTargets&) const = default;
 };
