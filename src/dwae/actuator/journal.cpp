@@ -1,0 +1,188 @@
+// Journal persistence (JSON, atomic replace) and restore.
+#include "dwae/actuator/journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "dwae/actuator/values.h"
+#include "dwae/common/file.h"
+
+namespace dwae::actuator {
+namespace {
+
+Status write_all_fsync(const std::string& path, const std::string& content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Error::from_errno("open " + path, errno);
+  size_t off = 0;
+  while (off < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return Error::from_errno("write " + path, err);
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return Error::from_errno("fsync " + path, err);
+  }
+  if (::close(fd) != 0) return Error::from_errno("close " + path, errno);
+  return Status::success();
+}
+
+Status fsync_dir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Error::from_errno("open " + dir, errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return Error::from_errno("fsync " + dir, err);
+  return Status::success();
+}
+
+}  // namespace
+
+Result<Journal> Journal::open(const std::string& path) {
+  Journal j(path);
+  auto text = read_file(path);
+  if (!text) {
+    if (is_missing(text.error())) return j;
+    return text.error();
+  }
+  const auto doc = nlohmann::json::parse(*text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || doc.value("version", 0) != 1 ||
+      !doc.contains("entries") || !doc["entries"].is_array()) {
+    return Error{"journal " + path + " is not a DWAE journal (version 1)"};
+  }
+  for (const auto& e : doc["entries"]) {
+    if (!e.is_object() || !e.contains("path") || !e.contains("original") ||
+        !e["path"].is_string() || !e["original"].is_string()) {
+      return Error{"journal " + path + " has a malformed entry"};
+    }
+    j.entries_.push_back({e["path"].get<std::string>(), e["original"].get<std::string>()});
+  }
+  return j;
+}
+
+bool Journal::contains(const std::string& file) const {
+  for (const auto& e : entries_) {
+    if (e.path == file) return true;
+  }
+  return false;
+}
+
+Status Journal::persist() const {
+  nlohmann::json doc;
+  doc["version"] = 1;
+  doc["entries"] = nlohmann::json::array();
+  for (const auto& e : entries_)
+    doc["entries"].push_back({{"path", e.path}, {"original", e.original}});
+  const std::filesystem::path p(path_);
+  std::error_code ec;
+  std::filesystem::create_directories(p.parent_path(), ec);
+  const std::string tmp = path_ + ".tmp";
+  if (auto s = write_all_fsync(tmp, doc.dump(1) + "\n"); !s) return s;
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) return Error::from_errno("rename " + tmp, errno);
+  return fsync_dir(p.parent_path().empty() ? "." : p.parent_path().string());
+}
+
+Status Journal::record(const std::string& file, const std::string& original) {
+  if (contains(file)) return Status::success();
+  entries_.push_back({file, original});
+  if (auto s = persist(); !s) {
+    entries_.pop_back();
+    return s;
+  }
+  return Status::success();
+}
+
+Status Journal::remove() {
+  entries_.clear();
+  if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
+    return Error::from_errno("unlink " + path_, errno);
+  }
+  return Status::success();
+}
+
+RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSystem& fs) {
+  RestoreReport report;
+  std::vector<const JournalEntry*> pending;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) pending.push_back(&*it);
+  std::vector<std::string> last_error(entries.size());
+  // Each pass restores what it can; a value the kernel refuses now (e.g. a burst above the
+  // current quota) usually goes in once its partner is back.
+  for (int pass = 0; pass < 4 && !pending.empty(); ++pass) {
+    std::vector<const JournalEntry*> retry;
+    for (const JournalEntry* e : pending) {
+      const std::filesystem::path p(e->path);
+      const std::string file = p.filename().string();
+      auto current = fs.read(e->path);
+      if (!current) {
+        if (is_missing(current.error())) {
+          ++report.skipped;
+          report.messages.push_back("skipped " + e->path + ": the cgroup no longer exists");
+        } else {
+          ++report.failed;
+          report.messages.push_back("failed " + e->path + ": " + current.error().message);
+        }
+        continue;
+      }
+      if (same_value(file, e->original, *current)) {
+        ++report.restored;
+        continue;
+      }
+      auto writes = restore_writes(file, e->original, *current);
+      bool ok = writes.ok();
+      std::string why = ok ? "" : writes.error().message;
+      if (ok) {
+        for (const auto& w : *writes) {
+          if (auto s = fs.write(e->path, w); !s) {
+            ok = false;
+            why = s.error().message;
+            if (is_missing(s.error())) break;
+          }
+        }
+      }
+      if (ok) {
+        ++report.restored;
+      } else {
+        retry.push_back(e);
+        last_error[static_cast<size_t>(e - entries.data())] = why;
+      }
+    }
+    pending = std::move(retry);
+  }
+  for (const JournalEntry* e : pending) {
+    ++report.failed;
+    report.messages.push_back("failed " + e->path + ": " +
+                              last_error[static_cast<size_t>(e - entries.data())]);
+  }
+  return report;
+}
+
+RestoreReport restore_journal(const std::string& journal_path, FileSystem& fs) {
+  auto journal = Journal::open(journal_path);
+  if (!journal) {
+    RestoreReport r;
+    r.failed = 1;
+    r.messages.push_back(journal.error().message);
+    return r;
+  }
+  RestoreReport report = restore_entries(journal->entries(), fs);
+  if (report.ok()) {
+    if (auto s = journal->remove(); !s) {
+      ++report.failed;
+      report.messages.push_back(s.error().message);
+    }
+  }
+  return report;
+}
+
+}  // namespace dwae::actuator

@@ -1,0 +1,57 @@
+// The restore journal: the original content of every cgroup file the agent has touched,
+// recorded (atomically, fsynced) before the first write to that file. On a clean stop the
+// files are put back and the journal removed; after a crash the next start (or `dwae restore`)
+// puts them back from the journal.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dwae/actuator/filesystem.h"
+#include "dwae/common/result.h"
+
+namespace dwae::actuator {
+
+struct JournalEntry {
+  std::string path;
+  std::string original;
+};
+
+class Journal {
+ public:
+  // Opens the journal at `path`, loading its entries when the file exists. A journal that
+  // exists but cannot be parsed is an error (it is never silently discarded).
+  static Result<Journal> open(const std::string& path);
+
+  const std::string& path() const { return path_; }
+  const std::vector<JournalEntry>& entries() const { return entries_; }
+  bool contains(const std::string& file) const;
+  // Adds an entry and persists the journal (write temp file, fsync, rename, fsync directory)
+  // before returning. Recording a file twice keeps the first original.
+  Status record(const std::string& file, const std::string& original);
+  // Deletes the journal file and forgets every entry.
+  Status remove();
+
+ private:
+  explicit Journal(std::string path) : path_(std::move(path)) {}
+  Status persist() const;
+  std::string path_;
+  std::vector<JournalEntry> entries_;
+};
+
+struct RestoreReport {
+  size_t restored = 0;
+  size_t skipped = 0;  // the cgroup no longer exists
+  size_t failed = 0;
+  std::vector<std::string> messages;
+  bool ok() const { return failed == 0; }
+};
+
+// Writes every journalled original back (several passes, so that values the kernel orders,
+// such as burst <= quota, go back whatever order they were touched in), skips files whose
+// cgroup is gone, and removes the journal when nothing failed. No journal: nothing to do.
+RestoreReport restore_journal(const std::string& journal_path, FileSystem& fs);
+// The same for entries already in memory.
+RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSystem& fs);
+
+}  // namespace dwae::actuator
