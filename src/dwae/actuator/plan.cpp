@@ -506,6 +506,13 @@ Result<WorkloadPlan> plan_workload(const std::string& workload, const KnobState&
     }
   }
 
+  // A cgroup with cpu.idle=1 runs at the idle weight whatever its weight file says (the kernel
+  // rejects weight writes then): a weight change is dropped while idle stays on.
+  if (after.cpu_idle.value_or(false) && after.cpu_weight != before.cpu_weight) {
+    after.cpu_weight = before.cpu_weight;
+    plan.adjusted.push_back(FieldStatus{workload, "cpu_weight", true, "ignored while cpu.idle=1"});
+  }
+
   const uint32_t allowed = broken_rules(before);
   if (const uint32_t broken = broken_rules(after) & ~allowed; broken != 0) {
     return rules_status(broken).error();
@@ -514,6 +521,8 @@ Result<WorkloadPlan> plan_workload(const std::string& workload, const KnobState&
   // Which knobs change, grouped: rule-coupled groups get a searched order.
   const bool cpu_v1 = files.version[static_cast<size_t>(Controller::kCpu)] == CgroupVersion::kV1;
   std::vector<Knob> cpu_steps, memory_steps, other_steps;
+  // Leaving idle comes before the weight that is to apply once the group is not idle.
+  if (after.cpu_idle != before.cpu_idle) other_steps.push_back(Knob::kCpuIdle);
   if (after.cpu_weight != before.cpu_weight) other_steps.push_back(Knob::kCpuWeight);
   if (cpu_v1) {
     if (after.cpu_quota_us != before.cpu_quota_us) cpu_steps.push_back(Knob::kCpuQuota);
@@ -523,7 +532,6 @@ Result<WorkloadPlan> plan_workload(const std::string& workload, const KnobState&
     cpu_steps.push_back(Knob::kCpuMax);
   }
   if (after.cpu_burst_us != before.cpu_burst_us) cpu_steps.push_back(Knob::kCpuBurst);
-  if (after.cpu_idle != before.cpu_idle) other_steps.push_back(Knob::kCpuIdle);
   if (after.cpuset_cpus != before.cpuset_cpus) other_steps.push_back(Knob::kCpusetCpus);
   if (after.cpuset_mems != before.cpuset_mems) other_steps.push_back(Knob::kCpusetMems);
   if (after.memory_min != before.memory_min) memory_steps.push_back(Knob::kMemMin);

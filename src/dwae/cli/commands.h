@@ -20,4 +20,7 @@ int run_inspect(const InspectOptions& options);
 
 int run_check_config(const std::string& path);
 
+// Restores every file recorded in the journal; exit 0 when nothing failed.
+int run_restore(const std::string& journal_path);
+
 }  // namespace dwae::cli

@@ -26,6 +26,11 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check-config", "Validate a config file");
   check_cmd->add_option("FILE", check_path, "Config file (YAML)")->required();
 
+  std::string journal_path = "/var/lib/dwae/journal.json";
+  auto* restore_cmd = app.add_subcommand(
+      "restore", "Put back every cgroup value a previous run changed (after a crash)");
+  restore_cmd->add_option("--journal", journal_path, "Journal file")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -34,5 +39,6 @@ int main(int argc, char** argv) {
   }
   if (*inspect_cmd) return dwae::cli::run_inspect(inspect);
   if (*check_cmd) return dwae::cli::run_check_config(check_path);
+  if (*restore_cmd) return dwae::cli::run_restore(journal_path);
   return dwae::cli::kExitBadInput;
 }

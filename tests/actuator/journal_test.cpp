@@ -1,0 +1,87 @@
+// The restore journal: persisted before writes, reloaded, refused when corrupt, restored with
+// missing cgroups skipped, and links that escape the roots refused.
+#include "dwae/actuator/journal.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "dwae/actuator/cgroup_actuator.h"
+#include "support/temp_dir.h"
+
+namespace dwae::actuator {
+namespace {
+
+TEST(Journal, RecordsPersistAndReload) {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/state/journal.json";
+  auto j = Journal::open(path);
+  ASSERT_TRUE(j.ok());
+  EXPECT_TRUE(j->entries().empty());
+  ASSERT_TRUE(j->record("/sys/fs/cgroup/cpu/a/cpu.shares", "1024\n").ok());
+  ASSERT_TRUE(j->record("/sys/fs/cgroup/cpu/a/cpu.shares", "2\n").ok());  // first one wins
+  auto again = Journal::open(path);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->entries().size(), 1u);
+  EXPECT_EQ(again->entries()[0].original, "1024\n");
+  ASSERT_TRUE(again->remove().ok());
+  EXPECT_EQ(::access(path.c_str(), F_OK), -1);
+}
+
+TEST(Journal, CorruptJournalIsRefusedNotDiscarded) {
+  test::TempDir dir;
+  dir.write("journal.json", "{\"version\": 1, \"entries\": [{\"path\": 3}]}");
+  EXPECT_FALSE(Journal::open(dir.path() + "/journal.json").ok());
+  dir.write("journal.json", "not json");
+  EXPECT_FALSE(Journal::open(dir.path() + "/journal.json").ok());
+  RealFileSystem fs;
+  EXPECT_FALSE(restore_journal(dir.path() + "/journal.json", fs).ok());
+}
+
+TEST(Journal, RestoreWritesOriginalsAndSkipsVanishedCgroups) {
+  test::TempDir dir;
+  dir.write("cg/a/cpu.shares", "2\n");
+  auto j = Journal::open(dir.path() + "/journal.json");
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE(j->record(dir.path() + "/cg/a/cpu.shares", "1024\n").ok());
+  ASSERT_TRUE(j->record(dir.path() + "/cg/gone/cpu.shares", "1024\n").ok());
+  RealFileSystem fs;
+  const auto report = restore_journal(dir.path() + "/journal.json", fs);
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.restored, 1u);
+  EXPECT_EQ(report.skipped, 1u);
+  EXPECT_EQ(test::read_text(dir.path() + "/cg/a/cpu.shares"), "1024");
+  EXPECT_EQ(::access((dir.path() + "/journal.json").c_str(), F_OK), -1);
+  EXPECT_TRUE(restore_journal(dir.path() + "/journal.json", fs).ok());  // none: nothing to do
+}
+
+TEST(Journal, ActuatorRefusesASymlinkThatLeavesTheRoots) {
+  test::TempDir dir;
+  dir.write("outside/victim/cpu.shares", "1024\n");
+  dir.mkdir("root");
+  ASSERT_EQ(::symlink((dir.path() + "/outside/victim").c_str(), (dir.path() + "/root/w").c_str()),
+            0);
+  hostfs::CgroupLayout layout;  // no hierarchies: files are read and written with v1 names
+  ActuatorOptions options;
+  options.cgroup_roots = {dir.path() + "/root"};
+  options.journal_path = dir.path() + "/journal.json";
+  RealFileSystem fs;
+  auto a = CgroupActuator::create(layout, options, fs);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  ManagedWorkload w;
+  w.name = "w";
+  w.files.dirs.get(hostfs::Controller::kCpu) = dir.path() + "/root/w";
+  a->set_workloads({w});
+  Decision d;
+  d.workloads.push_back(WorkloadDecision{"w", {}});
+  d.workloads[0].targets.cpu_weight = 900;
+  const auto report = a->apply(d);
+  EXPECT_EQ(report.workloads_failed, 1u);
+  EXPECT_EQ(test::read_text(dir.path() + "/outside/victim/cpu.shares"), "1024\n");
+  bool refused = false;
+  for (const auto& f : report.fields)
+    refused |= f.message.find("outside the configured") != std::string::npos;
+  EXPECT_TRUE(refused);
+}
+
+}  // namespace
+}  // namespace dwae::actuator
