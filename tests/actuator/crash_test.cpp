@@ -23,6 +23,7 @@ class KillingFileSystem final : public FileSystem {
   explicit KillingFileSystem(size_t kill_at) : kill_at_(kill_at) {}
   Result<std::string> read(const std::string& path) override { return real_.read(path); }
   Result<std::string> resolve(const std::string& path) override { return real_.resolve(path); }
+  Result<bool> is_symlink(const std::string& path) override { return real_.is_symlink(path); }
   Status write(const std::string& path, std::string_view value) override {
     if (writes_++ == kill_at_) ::kill(::getpid(), SIGKILL);
     return real_.write(path, value);

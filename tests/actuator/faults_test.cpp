@@ -22,6 +22,7 @@ class FaultyFileSystem final : public FileSystem {
   FaultyFileSystem(size_t fail_at, Fault fault) : fail_at_(fail_at), fault_(fault) {}
   Result<std::string> read(const std::string& path) override { return real_.read(path); }
   Result<std::string> resolve(const std::string& path) override { return real_.resolve(path); }
+  Result<bool> is_symlink(const std::string& path) override { return real_.is_symlink(path); }
   Status write(const std::string& path, std::string_view value) override {
     if (writes_++ != fail_at_) return real_.write(path, value);
     switch (fault_) {

@@ -85,3 +85,35 @@ TEST(Journal, ActuatorRefusesASymlinkThatLeavesTheRoots) {
 
 }  // namespace
 }  // namespace dwae::actuator
+
+namespace dwae::actuator {
+namespace {
+
+TEST(Journal, ActuatorRefusesAFileThatIsALink) {
+  test::TempDir dir;
+  dir.write("outside/cpu.shares", "1024\n");
+  dir.mkdir("root/w");
+  ASSERT_EQ(::symlink((dir.path() + "/outside/cpu.shares").c_str(),
+                      (dir.path() + "/root/w/cpu.shares").c_str()),
+            0);
+  hostfs::CgroupLayout layout;
+  ActuatorOptions options;
+  options.cgroup_roots = {dir.path() + "/root"};
+  options.journal_path = dir.path() + "/journal.json";
+  RealFileSystem fs;
+  auto a = CgroupActuator::create(layout, options, fs);
+  ASSERT_TRUE(a.ok());
+  ManagedWorkload w;
+  w.name = "w";
+  w.files.dirs.get(hostfs::Controller::kCpu) = dir.path() + "/root/w";
+  a->set_workloads({w});
+  Decision d;
+  d.workloads.push_back(WorkloadDecision{"w", {}});
+  d.workloads[0].targets.cpu_weight = 900;
+  const auto report = a->apply(d);
+  EXPECT_EQ(report.workloads_failed, 1u);
+  EXPECT_EQ(test::read_text(dir.path() + "/outside/cpu.shares"), "1024\n");
+}
+
+}  // namespace
+}  // namespace dwae::actuator

@@ -75,19 +75,24 @@ Status CgroupActuator::check_path(const std::string& dir, const std::string& fil
   if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..") {
     return Error{"refused: bad file name '" + file + "'"};
   }
-  auto resolved_dir = fs_->resolve(dir);
-  if (!resolved_dir) return resolved_dir.error();
-  const bool inside =
-      std::any_of(resolved_roots_.begin(), resolved_roots_.end(), [&](const std::string& root) {
-        return *resolved_dir == root || resolved_dir->starts_with(root + "/");
-      });
-  if (!inside) return Error{"refused: " + dir + " is outside the configured cgroup roots"};
-  // The file itself must not be a link that leads elsewhere.
-  auto resolved_file = fs_->resolve(dir + "/" + file);
-  if (!resolved_file) return resolved_file.error();
-  if (*resolved_file != *resolved_dir + "/" + file) {
-    return Error{"refused: " + dir + "/" + file + " is a link"};
+  // Directories are resolved once per apply(): one realpath per cgroup, not per file.
+  auto cached = resolved_dirs_.find(dir);
+  if (cached == resolved_dirs_.end()) {
+    auto resolved_dir = fs_->resolve(dir);
+    if (!resolved_dir) return resolved_dir.error();
+    const bool inside =
+        std::any_of(resolved_roots_.begin(), resolved_roots_.end(), [&](const std::string& root) {
+          return *resolved_dir == root || resolved_dir->starts_with(root + "/");
+        });
+    cached = resolved_dirs_.emplace(dir, inside ? *resolved_dir : std::string()).first;
   }
+  if (cached->second.empty()) {
+    return Error{"refused: " + dir + " is outside the configured cgroup roots"};
+  }
+  // The file itself must not be a link that leads elsewhere.
+  auto link = fs_->is_symlink(cached->second + "/" + file);
+  if (!link) return link.error();
+  if (*link) return Error{"refused: " + dir + "/" + file + " is a link"};
   return Status::success();
 }
 
@@ -165,9 +170,26 @@ bool CgroupActuator::run_transaction(const WorkloadPlan& plan, ApplyReport& repo
   return false;
 }
 
+// Only the controllers a decision touches are read before planning.
+static hostfs::CgroupDirs dirs_for_targets(const hostfs::CgroupDirs& all,
+                                           const ResourceTargets& t) {
+  hostfs::CgroupDirs d;
+  const auto keep = [&](hostfs::Controller c) { d.get(c) = all.get(c); };
+  if (t.cpu_weight || t.cpu_quota_us || t.cpu_period_us || t.cpu_burst_us || t.cpu_idle) {
+    keep(hostfs::Controller::kCpu);
+  }
+  if (t.cpuset_cpus || t.cpuset_mems) keep(hostfs::Controller::kCpuset);
+  if (t.memory_min_bytes || t.memory_low_bytes || t.memory_high_bytes || t.memory_max_bytes) {
+    keep(hostfs::Controller::kMemory);
+  }
+  if (t.io_weight || t.io_limits) keep(hostfs::Controller::kIo);
+  return d;
+}
+
 ApplyReport CgroupActuator::apply(const Decision& decision) {
   ApplyReport report;
   last_plans_.clear();
+  resolved_dirs_.clear();
   const hostfs::CgroupReader reader(*layout_);
   for (const auto& wd : decision.workloads) {
     const auto it = workloads_.find(wd.workload);
@@ -177,7 +199,7 @@ ApplyReport CgroupActuator::apply(const Decision& decision) {
       continue;
     }
     const ManagedWorkload& w = it->second;
-    auto settings = reader.read_settings(w.files.dirs);
+    auto settings = reader.read_settings(dirs_for_targets(w.files.dirs, wd.targets));
     if (!settings) {
       ++report.workloads_failed;
       report.fields.push_back(FieldStatus{wd.workload, "*", false, settings.error().message});
@@ -215,6 +237,23 @@ ApplyReport CgroupActuator::apply(const Decision& decision) {
                    [&](const WorkloadPlan& a, const WorkloadPlan& b) {
                      return cpuset_depth(a) < cpuset_depth(b);
                    });
+
+  // Every file this tick may touch for the first time is journalled before any write, with one
+  // fsync. A file that cannot be read or journalled fails its workload's transaction below.
+  if (!options_.dry_run) {
+    std::vector<JournalEntry> fresh;
+    for (const auto& plan : last_plans_) {
+      for (const auto& w : plan.writes) {
+        std::string path = w.dir + "/" + w.file;
+        if (journal_.contains(path)) continue;
+        if (auto original = fs_->read(path))
+          fresh.push_back({std::move(path), std::move(original).value()});
+      }
+    }
+    if (auto s = journal_.record_all(fresh); !s) {
+      report.fields.push_back(FieldStatus{"*", "journal", false, s.error().message});
+    }
+  }
 
   for (const auto& plan : last_plans_) {
     if (options_.dry_run) {

@@ -64,6 +64,7 @@ class CgroupActuator final : public Actuator {
   std::vector<std::string> resolved_roots_;
   std::map<std::string, ManagedWorkload> workloads_;
   std::vector<WorkloadPlan> last_plans_;
+  std::map<std::string, std::string> resolved_dirs_;  // dir -> resolved path, "" if outside
 };
 
 }  // namespace dwae::actuator

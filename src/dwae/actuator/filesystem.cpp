@@ -1,6 +1,8 @@
 // RealFileSystem: thin wrappers over common/file.h and realpath(3).
 #include "dwae/actuator/filesystem.h"
 
+#include <sys/stat.h>
+
 #include <climits>
 #include <cstdlib>
 
@@ -20,6 +22,12 @@ Result<std::string> RealFileSystem::resolve(const std::string& path) {
   char buf[PATH_MAX];
   if (::realpath(path.c_str(), buf) == nullptr) return Error::from_errno("realpath " + path, errno);
   return std::string(buf);
+}
+
+Result<bool> RealFileSystem::is_symlink(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return Error::from_errno("lstat " + path, errno);
+  return S_ISLNK(st.st_mode);
 }
 
 }  // namespace dwae::actuator

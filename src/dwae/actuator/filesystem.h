@@ -17,6 +17,8 @@ class FileSystem {
   virtual Status write(const std::string& path, std::string_view value) = 0;
   // realpath(3): symlinks resolved, the path must exist.
   virtual Result<std::string> resolve(const std::string& path) = 0;
+  // lstat(2): whether the path itself is a symbolic link.
+  virtual Result<bool> is_symlink(const std::string& path) = 0;
 };
 
 class RealFileSystem final : public FileSystem {
@@ -24,6 +26,7 @@ class RealFileSystem final : public FileSystem {
   Result<std::string> read(const std::string& path) override;
   Status write(const std::string& path, std::string_view value) override;
   Result<std::string> resolve(const std::string& path) override;
+  Result<bool> is_symlink(const std::string& path) override;
 };
 
 }  // namespace dwae::actuator

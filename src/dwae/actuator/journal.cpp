@@ -67,15 +67,13 @@ Result<Journal> Journal::open(const std::string& path) {
       return Error{"journal " + path + " has a malformed entry"};
     }
     j.entries_.push_back({e["path"].get<std::string>(), e["original"].get<std::string>()});
+    j.index_.insert(j.entries_.back().path);
   }
   return j;
 }
 
 bool Journal::contains(const std::string& file) const {
-  for (const auto& e : entries_) {
-    if (e.path == file) return true;
-  }
-  return false;
+  return index_.count(file) != 0;
 }
 
 Status Journal::persist() const {
@@ -94,10 +92,18 @@ Status Journal::persist() const {
 }
 
 Status Journal::record(const std::string& file, const std::string& original) {
-  if (contains(file)) return Status::success();
-  entries_.push_back({file, original});
+  return record_all({JournalEntry{file, original}});
+}
+
+Status Journal::record_all(const std::vector<JournalEntry>& entries) {
+  const size_t before = entries_.size();
+  for (const auto& e : entries) {
+    if (index_.insert(e.path).second) entries_.push_back(e);
+  }
+  if (entries_.size() == before) return Status::success();
   if (auto s = persist(); !s) {
-    entries_.pop_back();
+    for (size_t i = before; i < entries_.size(); ++i) index_.erase(entries_[i].path);
+    entries_.resize(before);
     return s;
   }
   return Status::success();
@@ -105,6 +111,7 @@ Status Journal::record(const std::string& file, const std::string& original) {
 
 Status Journal::remove() {
   entries_.clear();
+  index_.clear();
   if (::unlink(path_.c_str()) != 0 && errno != ENOENT) {
     return Error::from_errno("unlink " + path_, errno);
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "dwae/actuator/filesystem.h"
@@ -29,6 +30,8 @@ class Journal {
   // Adds an entry and persists the journal (write temp file, fsync, rename, fsync directory)
   // before returning. Recording a file twice keeps the first original.
   Status record(const std::string& file, const std::string& original);
+  // The same for many files with one persist (one fsync per tick, however many files).
+  Status record_all(const std::vector<JournalEntry>& entries);
   // Deletes the journal file and forgets every entry.
   Status remove();
 
@@ -37,6 +40,7 @@ class Journal {
   Status persist() const;
   std::string path_;
   std::vector<JournalEntry> entries_;
+  std::unordered_set<std::string> index_;
 };
 
 struct RestoreReport {
