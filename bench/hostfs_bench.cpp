@@ -2,6 +2,7 @@
 // fixture of 1,000 workloads laid out as on a hybrid host, on tmpfs. Goal: <= 20 us/workload.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -198,6 +199,12 @@ void BM_Discover1000Services(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kWorkloads);
 }
 
+// The floor under every file read on this machine: one trivial system call.
+void BM_SyscallFloor(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(::getppid());
+}
+
+BENCHMARK(BM_SyscallFloor);
 BENCHMARK(BM_OneShotReadHybrid1000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FullReadHybrid1000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FullReadUnified1000)->Unit(benchmark::kMillisecond);
