@@ -65,6 +65,9 @@ CgroupActuator::CgroupActuator(const hostfs::CgroupLayout& layout, ActuatorOptio
 
 void CgroupActuator::set_workloads(std::vector<ManagedWorkload> workloads) {
   workloads_.clear();
+  known_.clear();
+  resolved_dirs_.clear();
+  checked_files_.clear();
   for (auto& w : workloads) {
     std::string name = w.name;
     workloads_.emplace(std::move(name), std::move(w));
@@ -75,7 +78,8 @@ Status CgroupActuator::check_path(const std::string& dir, const std::string& fil
   if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..") {
     return Error{"refused: bad file name '" + file + "'"};
   }
-  // Directories are resolved once per apply(): one realpath per cgroup, not per file.
+  // Directories are resolved once per set_workloads() (each discovery): one realpath per
+  // cgroup, not per file and tick.
   auto cached = resolved_dirs_.find(dir);
   if (cached == resolved_dirs_.end()) {
     auto resolved_dir = fs_->resolve(dir);
@@ -89,10 +93,14 @@ Status CgroupActuator::check_path(const std::string& dir, const std::string& fil
   if (cached->second.empty()) {
     return Error{"refused: " + dir + " is outside the configured cgroup roots"};
   }
-  // The file itself must not be a link that leads elsewhere.
-  auto link = fs_->is_symlink(cached->second + "/" + file);
-  if (!link) return link.error();
-  if (*link) return Error{"refused: " + dir + "/" + file + " is a link"};
+  // The file itself must not be a link that leads elsewhere (checked once per discovery too).
+  std::string path = cached->second + "/" + file;
+  if (checked_files_.count(path) == 0) {
+    auto link = fs_->is_symlink(path);
+    if (!link) return link.error();
+    if (*link) return Error{"refused: " + dir + "/" + file + " is a link"};
+    checked_files_.insert(std::move(path));
+  }
   return Status::success();
 }
 
@@ -170,26 +178,9 @@ bool CgroupActuator::run_transaction(const WorkloadPlan& plan, ApplyReport& repo
   return false;
 }
 
-// Only the controllers a decision touches are read before planning.
-static hostfs::CgroupDirs dirs_for_targets(const hostfs::CgroupDirs& all,
-                                           const ResourceTargets& t) {
-  hostfs::CgroupDirs d;
-  const auto keep = [&](hostfs::Controller c) { d.get(c) = all.get(c); };
-  if (t.cpu_weight || t.cpu_quota_us || t.cpu_period_us || t.cpu_burst_us || t.cpu_idle) {
-    keep(hostfs::Controller::kCpu);
-  }
-  if (t.cpuset_cpus || t.cpuset_mems) keep(hostfs::Controller::kCpuset);
-  if (t.memory_min_bytes || t.memory_low_bytes || t.memory_high_bytes || t.memory_max_bytes) {
-    keep(hostfs::Controller::kMemory);
-  }
-  if (t.io_weight || t.io_limits) keep(hostfs::Controller::kIo);
-  return d;
-}
-
 ApplyReport CgroupActuator::apply(const Decision& decision) {
   ApplyReport report;
   last_plans_.clear();
-  resolved_dirs_.clear();
   const hostfs::CgroupReader reader(*layout_);
   for (const auto& wd : decision.workloads) {
     const auto it = workloads_.find(wd.workload);
@@ -199,14 +190,23 @@ ApplyReport CgroupActuator::apply(const Decision& decision) {
       continue;
     }
     const ManagedWorkload& w = it->second;
-    auto settings = reader.read_settings(dirs_for_targets(w.files.dirs, wd.targets));
-    if (!settings) {
-      ++report.workloads_failed;
-      report.fields.push_back(FieldStatus{wd.workload, "*", false, settings.error().message});
-      continue;
+    KnobState before;
+    auto known = known_.find(w.name);
+    if (known != known_.end() && known->second.age < options_.refresh_ticks) {
+      before = known->second.state;
+      ++known->second.age;
+    } else {
+      auto settings = reader.read_settings(w.files.dirs);
+      if (!settings) {
+        known_.erase(w.name);
+        ++report.workloads_failed;
+        report.fields.push_back(FieldStatus{wd.workload, "*", false, settings.error().message});
+        continue;
+      }
+      before = knobs_from_settings(*settings, w.files);
+      known_[w.name] = Known{before, 1};
     }
-    auto plan = plan_workload(w.name, knobs_from_settings(*settings, w.files), wd.targets, w.bounds,
-                              w.files, options_.plan);
+    auto plan = plan_workload(w.name, before, wd.targets, w.bounds, w.files, options_.plan);
     if (!plan) {
       ++report.workloads_failed;
       report.fields.push_back(FieldStatus{wd.workload, "*", false, plan.error().message});
@@ -266,8 +266,10 @@ ApplyReport CgroupActuator::apply(const Decision& decision) {
     }
     if (run_transaction(plan, report)) {
       ++report.workloads_applied;
+      if (auto k = known_.find(plan.workload); k != known_.end()) k->second.state = plan.after;
     } else {
       ++report.workloads_failed;
+      known_.erase(plan.workload);  // unsure what the kernel holds now: read it next time
     }
   }
   return report;
@@ -275,6 +277,7 @@ ApplyReport CgroupActuator::apply(const Decision& decision) {
 
 Status CgroupActuator::restore() {
   if (options_.dry_run) return Status::success();
+  known_.clear();
   const auto report = restore_entries(journal_.entries(), *fs_);
   if (!report.ok()) {
     std::string why = "restore incomplete";

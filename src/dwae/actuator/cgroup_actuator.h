@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "dwae/actuator/filesystem.h"
@@ -23,6 +24,10 @@ struct ActuatorOptions {
   std::string journal_path;
   PlanOptions plan;
   bool dry_run = false;
+  // The actuator plans against the values it last wrote and read back, and re-reads a
+  // workload's settings from the kernel every `refresh_ticks` applies (and after any failure),
+  // so changes made by others are picked up within that many ticks. 0: read every tick.
+  int refresh_ticks = 10;
 };
 
 struct ManagedWorkload {
@@ -65,6 +70,12 @@ class CgroupActuator final : public Actuator {
   std::map<std::string, ManagedWorkload> workloads_;
   std::vector<WorkloadPlan> last_plans_;
   std::map<std::string, std::string> resolved_dirs_;  // dir -> resolved path, "" if outside
+  std::unordered_set<std::string> checked_files_;     // resolved files known not to be links
+  struct Known {
+    KnobState state;
+    int age = 0;
+  };
+  std::map<std::string, Known> known_;  // workload -> state after its last transaction
 };
 
 }  // namespace dwae::actuator

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "dwae/common/result.h"
 
@@ -21,12 +22,35 @@ class FileSystem {
   virtual Result<bool> is_symlink(const std::string& path) = 0;
 };
 
+// Keeps up to `max_open` files open between calls, so that the read before a write, the write
+// and its read-back cost one system call each (pread/pwrite at offset 0; cgroup files act on
+// every write and regenerate on every read). A descriptor whose cgroup was removed (ENODEV)
+// is dropped and the path opened afresh once. Regular files (test fixtures) are truncated
+// before each write, as `echo v > file` would.
 class RealFileSystem final : public FileSystem {
  public:
+  explicit RealFileSystem(size_t max_open = 4096) : max_open_(max_open) {}
+  RealFileSystem(const RealFileSystem&) = delete;
+  RealFileSystem& operator=(const RealFileSystem&) = delete;
+  ~RealFileSystem() override;
+
   Result<std::string> read(const std::string& path) override;
   Status write(const std::string& path, std::string_view value) override;
   Result<std::string> resolve(const std::string& path) override;
   Result<bool> is_symlink(const std::string& path) override;
+  size_t open_files() const { return open_.size(); }
+
+ private:
+  struct OpenFile {
+    int fd = -1;
+    bool writable = false;
+    bool truncate = false;  // a regular file on a disk or tmpfs, not a cgroup file
+  };
+  Result<OpenFile> open_file(const std::string& path, bool for_write);
+  void forget(const std::string& path);
+
+  size_t max_open_;
+  std::unordered_map<std::string, OpenFile> open_;
 };
 
 }  // namespace dwae::actuator
