@@ -124,7 +124,16 @@ bool CgroupActuator::run_transaction(const WorkloadPlan& plan, ApplyReport& repo
       failure = s.error().message;
       break;
     }
-    auto before = fs_->read(path);
+    // What the file held before this transaction: the content read back at the end of the
+    // last one, while the workload's cached state is trusted; otherwise read now.
+    Known* known = nullptr;
+    if (auto k = known_.find(plan.workload); k != known_.end()) known = &k->second;
+    Result<std::string> before = Error{""};
+    if (known != nullptr && known->raw.count(path) != 0) {
+      before = known->raw[path];
+    } else {
+      before = fs_->read(path);
+    }
     if (!before) {
       failure = before.error().message;
       break;
@@ -152,6 +161,7 @@ bool CgroupActuator::run_transaction(const WorkloadPlan& plan, ApplyReport& repo
       break;
     }
     report.fields.push_back(FieldStatus{plan.workload, w.knob, true, path + " = " + w.value});
+    if (known != nullptr) known->raw[path] = std::move(after).value();
   }
   if (failure.empty()) return true;
 
@@ -204,7 +214,7 @@ ApplyReport CgroupActuator::apply(const Decision& decision) {
         continue;
       }
       before = knobs_from_settings(*settings, w.files);
-      known_[w.name] = Known{before, 1};
+      known_[w.name] = Known{before, 1, {}};
     }
     auto plan = plan_workload(w.name, before, wd.targets, w.bounds, w.files, options_.plan);
     if (!plan) {

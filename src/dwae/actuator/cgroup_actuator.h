@@ -74,6 +74,7 @@ class CgroupActuator final : public Actuator {
   struct Known {
     KnobState state;
     int age = 0;
+    std::map<std::string, std::string> raw;  // file -> content read back after our write
   };
   std::map<std::string, Known> known_;  // workload -> state after its last transaction
 };

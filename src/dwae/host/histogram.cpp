@@ -11,7 +11,9 @@ size_t Log2Histogram::bucket_of(uint64_t value_ns) {
   return b < kBuckets ? b : kBuckets - 1;
 }
 
-void Log2Histogram::add(uint64_t value_ns, uint64_t count) { buckets[bucket_of(value_ns)] += count; }
+void Log2Histogram::add(uint64_t value_ns, uint64_t count) {
+  buckets[bucket_of(value_ns)] += count;
+}
 
 uint64_t Log2Histogram::total() const {
   uint64_t n = 0;

@@ -31,7 +31,7 @@ struct IoDeviceLimit {
 
 // Absolute targets for one workload. An empty optional means "leave as it is".
 struct ResourceTargets {
-  std::optional<uint32_t> cpu_weight;  // cgroup v2 scale 1..10000 (v1 shares are converted)
+  std::optional<uint32_t> cpu_weight;    // cgroup v2 scale 1..10000 (v1 shares are converted)
   std::optional<uint64_t> cpu_quota_us;  // kNoLimit = "max"; applied with cpu_period_us
   std::optional<uint64_t> cpu_period_us;
   std::optional<uint64_t> cpu_burst_us;
@@ -41,7 +41,7 @@ struct ResourceTargets {
   std::optional<uint64_t> memory_min_bytes, memory_low_bytes, memory_high_bytes, memory_max_bytes;
   std::optional<uint32_t> io_weight;  // v2 scale 1..10000
   std::optional<std::vector<IoDeviceLimit>> io_limits;
-  std::optional<double> net_share;    // fraction of link bandwidth, 0..1
+  std::optional<double> net_share;  // fraction of link bandwidth, 0..1
   bool operator==(const ResourceTargets&) const = default;
 };
 
