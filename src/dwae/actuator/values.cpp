@@ -93,7 +93,8 @@ bool same_value(std::string_view file, std::string_view written, std::string_vie
     const auto w = hostfs::parse_blkio_throttle_v1(written);
     const auto r = hostfs::parse_blkio_throttle_v1(read_back);
     if (!w || !r || w->size() != 1) return false;
-    const auto& [dev, value] = (*w)[0];
+    const hostfs::DeviceId dev = (*w)[0].first;
+    const uint64_t value = (*w)[0].second;
     const auto it =
         std::find_if(r->begin(), r->end(), [&](const auto& e) { return e.first == dev; });
     return it == r->end() ? value == 0 : it->second == value;
@@ -182,7 +183,8 @@ Result<std::vector<std::string>> restore_writes(std::string_view file, std::stri
     const auto c = hostfs::parse_blkio_throttle_v1(current);
     if (!o || !c) return Error{std::string(file) + ": cannot parse content to restore"};
     std::vector<std::string> writes;
-    for (const auto& [dev, value] : *c) {
+    for (const auto& entry : *c) {
+      const hostfs::DeviceId dev = entry.first;
       const bool known =
           std::any_of(o->begin(), o->end(), [&](const auto& e) { return e.first == dev; });
       if (!known) writes.push_back(device_key(dev) + " 0");

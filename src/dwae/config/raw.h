@@ -143,7 +143,7 @@ struct RawConfig {
 };
 
 // Largest config text accepted, and deepest nesting of YAML collections accepted.
-inline constexpr size_t kMaxConfigBytes = 1024 * 1024;
+inline constexpr size_t kMaxConfigBytes = size_t{1024} * 1024;
 inline constexpr int kMaxNestingDepth = 64;
 
 // Step 1 (parse.cpp): YAML text -> raw IR. Reports syntax errors, wrong types, unknown and

@@ -47,7 +47,10 @@ void walk(const std::string& dir, const std::string& path, int depth,
     child_path += '/';
     child_path += child;
     out.push_back(child_path);
-    walk(dir + "/" + child, child_path, depth + 1, out);
+    std::string child_dir = dir;
+    child_dir += '/';
+    child_dir += child;
+    walk(child_dir, child_path, depth + 1, out);
   }
 }
 
