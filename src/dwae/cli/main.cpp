@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "dwae/cli/commands.h"
+#include "dwae/cli/sim_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"DWAE - dynamic weight allocation engine for multi-tenant Linux hosts"};
@@ -26,6 +27,16 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check-config", "Validate a config file");
   check_cmd->add_option("FILE", check_path, "Config file (YAML)")->required();
 
+  dwae::cli::SimOptions sim;
+  uint64_t sim_seed = 0;
+  auto* sim_cmd = app.add_subcommand("sim", "Run a simulator scenario under a policy and report");
+  sim_cmd->add_option("SCENARIO", sim.scenario_path, "Scenario file (YAML)")->required();
+  sim_cmd->add_option("--policy", sim.policy, "Policy: static")->capture_default_str();
+  sim_cmd->add_option("--duration", sim.duration,
+                      "Simulated time, e.g. 30s (default: the scenario's)");
+  auto* seed_opt = sim_cmd->add_option("--seed", sim_seed, "Random seed (default: the scenario's)");
+  sim_cmd->add_flag("--json", sim.json, "Print the report as JSON");
+
   std::string journal_path = "/var/lib/dwae/journal.json";
   auto* restore_cmd = app.add_subcommand(
       "restore", "Put back every cgroup value a previous run changed (after a crash)");
@@ -40,5 +51,9 @@ int main(int argc, char** argv) {
   if (*inspect_cmd) return dwae::cli::run_inspect(inspect);
   if (*check_cmd) return dwae::cli::run_check_config(check_path);
   if (*restore_cmd) return dwae::cli::run_restore(journal_path);
+  if (*sim_cmd) {
+    if (seed_opt->count() > 0) sim.seed = sim_seed;
+    return dwae::cli::run_sim(sim);
+  }
   return dwae::cli::kExitBadInput;
 }

@@ -1,0 +1,157 @@
+// The loop is the agent's loop in miniature; the report is computed from the simulator's
+// metrics and its final HostSample, so what it says is what a real host would have shown.
+#include "dwae/sim/runner.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dwae/common/clock.h"
+#include "dwae/policy/static_policy.h"
+#include "dwae/sim/sim_host.h"
+
+namespace dwae::sim {
+
+namespace {
+
+const char* kind_name(WorkloadClassKind k) {
+  switch (k) {
+    case WorkloadClassKind::kLatencySensitive:
+      return "latency-sensitive";
+    case WorkloadClassKind::kThroughput:
+      return "throughput";
+    case WorkloadClassKind::kBestEffort:
+      return "best-effort";
+  }
+  return "best-effort";
+}
+
+// The unit a class's throughput is counted in, from its first workload.
+const char* unit_of(WorkloadKind kind) {
+  switch (kind) {
+    case WorkloadKind::kBatch:
+    case WorkloadKind::kNoisy:
+      return "cpu-s/s";
+    case WorkloadKind::kLogWriter:
+    case WorkloadKind::kObjectReader:
+      return "bytes/s";
+    case WorkloadKind::kVideo:
+      return "frames/s";
+    default:
+      return "requests/s";
+  }
+}
+
+}  // namespace
+
+std::map<std::string, ResourceTargets> static_targets(const Scenario& scenario) {
+  std::map<std::string, ResourceTargets> out;
+  for (const auto& w : scenario.workloads) out[w.name] = w.settings;
+  return out;
+}
+
+Result<std::unique_ptr<policy::Policy>> make_policy(const std::string& name,
+                                                    const Scenario& scenario) {
+  if (name == "static") {
+    return std::unique_ptr<policy::Policy>(
+        std::make_unique<policy::StaticPolicy>(static_targets(scenario)));
+  }
+  return Error{"unknown policy '" + name + "' (available: static)"};
+}
+
+Report run_scenario(const Scenario& scenario, policy::Policy& policy) {
+  ManualClock clock;
+  SimHost host(scenario, clock);
+  const auto infos = host.workloads().value();
+  const Nanos end = scenario.duration;
+  for (Nanos t{0}; t < end;) {
+    auto sample = host.sample();
+    if (sample.ok()) {
+      const Decision decision = policy.decide(*sample, infos);
+      if (!decision.workloads.empty()) host.apply(decision);
+    }
+    t = std::min(end, t + scenario.control_period);
+    host.run_until(t);
+  }
+  const Metrics& m = host.metrics();
+  const HostSample last = host.sample().value();
+
+  Report r;
+  r.scenario = scenario.name;
+  r.policy = policy.name();
+  r.seed = scenario.seed;
+  r.simulated_seconds = m.host.elapsed_ns / 1e9;
+  r.events = m.host.events;
+  double local = 0, remote = 0;
+  for (size_t i = 0; i < scenario.classes.size(); ++i) {
+    const ClassSpec& spec = scenario.classes[i];
+    const ClassMetrics& cm = m.classes[i];
+    ClassReport c;
+    c.name = spec.name;
+    c.kind = kind_name(spec.kind);
+    for (const auto& w : scenario.workloads) {
+      if (w.class_name == spec.name) {
+        c.workloads.push_back(w.name);
+        if (c.throughput_unit.empty()) c.throughput_unit = unit_of(w.kind);
+      }
+    }
+    c.requests = cm.requests;
+    c.requests_failed = cm.requests_failed;
+    c.mean_ms = cm.latency.mean() / 1e6;
+    c.p50_ms = cm.latency.quantile(0.5) / 1e6;
+    c.p99_ms = cm.latency.quantile(0.99) / 1e6;
+    c.p999_ms = cm.latency.quantile(0.999) / 1e6;
+    if (cm.p99_target_ns) c.p99_target_ms = *cm.p99_target_ns / 1e6;
+    if (cm.windows_with_requests > 0) {
+      c.sla_violation_share =
+          static_cast<double>(cm.windows_violating) / static_cast<double>(cm.windows_with_requests);
+    }
+    const uint64_t attempted = cm.requests + cm.requests_failed;
+    if (attempted > 0) {
+      c.requests_over_target = static_cast<double>(cm.requests_over_target + cm.requests_failed) /
+                               static_cast<double>(attempted);
+    }
+    c.frames_total = cm.frames_total;
+    c.frames_missed = cm.frames_missed;
+    if (cm.frames_total > 0) {
+      c.stall_rate = static_cast<double>(cm.frames_missed) / static_cast<double>(cm.frames_total);
+    }
+    const auto& units = cm.units_per_window;
+    if (!units.empty()) {
+      double sum = 0;
+      for (const double u : units) sum += u;
+      const double mean = sum / static_cast<double>(units.size());
+      double var = 0;
+      for (const double u : units) var += (u - mean) * (u - mean);
+      var /= static_cast<double>(units.size());
+      c.throughput = mean;
+      c.throughput_cv = mean > 0 ? std::sqrt(var) / mean : 0;
+    }
+    const double all = cm.local_accesses + cm.remote_accesses;
+    c.cross_numa_share = all > 0 ? cm.remote_accesses / all : 0;
+    local += cm.local_accesses;
+    remote += cm.remote_accesses;
+    r.classes.push_back(std::move(c));
+  }
+  HostReport& h = r.host;
+  if (m.host.cpu_capacity_ns > 0) {
+    h.cpu_utilisation = m.host.cpu_used_ns / m.host.cpu_capacity_ns;
+    h.cpu_fragmentation = m.host.cpu_stranded_ns / m.host.cpu_capacity_ns;
+  }
+  if (m.host.memory_capacity_byte_ns > 0) {
+    h.memory_utilisation = m.host.memory_used_byte_ns / m.host.memory_capacity_byte_ns;
+    h.memory_fragmentation = m.host.memory_stranded_byte_ns / m.host.memory_capacity_byte_ns;
+  }
+  double vcpus = 0;
+  for (const auto& w : scenario.workloads) vcpus += w.vcpus > 0 ? w.vcpus : w.threads;
+  h.overcommit_ratio = vcpus / static_cast<double>(scenario.host.cores);
+  h.cross_numa_share = local + remote > 0 ? remote / (local + remote) : 0;
+  for (const auto& w : last.workloads) {
+    h.oom_kills += w.oom_kills;
+    h.throttled_periods += w.nr_throttled;
+    h.net_drops += w.net_drops;
+    h.net_retransmits += w.net_retransmits;
+  }
+  return r;
+}
+
+}  // namespace dwae::sim

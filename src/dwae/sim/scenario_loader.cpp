@@ -1,0 +1,498 @@
+// Scenario YAML -> Scenario. Shape, types, units and ranges are checked field by field (every
+// problem reported, not only the first); then references (class names, NUMA nodes, CPUs) are
+// checked against the host.
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "dwae/sim/scenario.h"
+#include "dwae/sim/yaml_fields.h"
+
+namespace dwae::sim {
+
+const char* to_string(WorkloadKind kind) {
+  switch (kind) {
+    case WorkloadKind::kService:
+      return "service";
+    case WorkloadKind::kBatch:
+      return "batch";
+    case WorkloadKind::kManaged:
+      return "managed";
+    case WorkloadKind::kLogWriter:
+      return "log-writer";
+    case WorkloadKind::kObjectReader:
+      return "object-reader";
+    case WorkloadKind::kMetadata:
+      return "metadata";
+    case WorkloadKind::kVideo:
+      return "video";
+    case WorkloadKind::kNoisy:
+      return "noisy";
+  }
+  return "service";
+}
+
+namespace {
+
+constexpr uint64_t kMaxSize = uint64_t{1} << 50;
+// Far above any real scenario; keeps hostile input away from the YAML parser's recursion.
+constexpr size_t kMaxScenarioBytes = size_t{4} << 20;  // 1 PiB: far above any host we simulate
+
+const std::vector<std::string_view> kTopKeys = {"name", "description", "duration",
+                                                "seed", "quantum",     "control_period",
+                                                "host", "classes",     "workloads"};
+const std::vector<std::string_view> kHostKeys = {"cores",
+                                                 "smt",
+                                                 "numa_nodes",
+                                                 "memory",
+                                                 "smt_yield",
+                                                 "llc_per_domain",
+                                                 "sched_slice",
+                                                 "disk",
+                                                 "network",
+                                                 "local_memory_latency",
+                                                 "remote_memory_latency"};
+const std::vector<std::string_view> kDiskKeys = {"random_iops", "bandwidth", "random_penalty",
+                                                 "metadata_cost", "base_latency"};
+const std::vector<std::string_view> kLinkKeys = {"bandwidth", "queue_packets", "mtu"};
+const std::vector<std::string_view> kClassKeys = {"name", "kind", "priority", "p99",
+                                                  "throughput_cv"};
+const std::vector<std::string_view> kClassKinds = {"latency-sensitive", "throughput",
+                                                   "best-effort"};
+const std::vector<std::string_view> kWorkloadKeys = {
+    "<<",      "name", "class",   "kind",   "numa_node", "vcpus", "threads", "arrivals",
+    "service", "io",   "network", "memory", "gc",        "video", "burst",   "settings"};
+const std::vector<std::string_view> kWorkloadKinds = {
+    "service", "batch", "managed", "log-writer", "object-reader", "metadata", "video", "noisy"};
+const std::vector<std::string_view> kArrivalKeys = {"process", "rate",      "off_rate", "on",
+                                                    "off",     "amplitude", "period"};
+const std::vector<std::string_view> kProcesses = {"poisson", "onoff", "diurnal", "periodic"};
+const std::vector<std::string_view> kServiceKeys = {"distribution", "mean", "cv"};
+const std::vector<std::string_view> kDistributions = {"exponential", "constant", "lognormal"};
+const std::vector<std::string_view> kIoKeys = {"pattern", "rate", "op_size", "ops_per_request"};
+const std::vector<std::string_view> kPatterns = {"seq-read", "seq-write", "rand-read", "rand-write",
+                                                 "metadata"};
+const std::vector<std::string_view> kNetKeys = {"rate", "bytes_per_request", "reliable"};
+const std::vector<std::string_view> kMemoryKeys = {"working_set", "leak_rate", "memory_bound",
+                                                   "llc_footprint", "llc_sensitivity"};
+const std::vector<std::string_view> kGcKeys = {"heap", "live", "alloc_per_request", "collect_rate"};
+const std::vector<std::string_view> kVideoKeys = {"streams", "fps", "deadline", "frame_size"};
+const std::vector<std::string_view> kBurstKeys = {"on", "off"};
+const std::vector<std::string_view> kSettingsKeys = {
+    "cpu_weight", "cpu_quota", "cpu_period",  "cpu_burst",  "cpu_idle",
+    "cpuset",     "mems",      "memory_min",  "memory_low", "memory_high",
+    "memory_max", "io_weight", "io_max_iops", "io_max_bps", "net_share"};
+
+// YAML merge keys ("<<: *anchor", "<<: [*a, *b]"), which yaml-cpp 0.7 leaves as a plain key:
+// the mapping's own keys win over merged ones; merged mappings may merge in turn.
+YAML::Node expand_merge(const YAML::Node& map) {
+  const YAML::Node merge = map["<<"];
+  if (!merge || !map.IsMap()) return map;
+  YAML::Node out(YAML::NodeType::Map);
+  auto take = [&out](const YAML::Node& from) {
+    if (!from.IsMap()) return;
+    const YAML::Node expanded = expand_merge(from);
+    for (const auto& kv : expanded) {
+      if (kv.first.Scalar() != "<<") out[kv.first.Scalar()] = kv.second;
+    }
+  };
+  if (merge.IsSequence()) {
+    for (const auto& m : merge) take(m);
+  } else {
+    take(merge);
+  }
+  for (const auto& kv : map) {
+    if (kv.first.Scalar() != "<<") out[kv.first.Scalar()] = kv.second;
+  }
+  return out;
+}
+
+class Loader {
+ public:
+  explicit Loader(YamlFields& f) : f_(f) {}
+
+  void host(const YAML::Node& n, HostSpec& h) {
+    if (!f_.expect_map(n, "host")) return;
+    f_.check_keys(n, kHostKeys, "host");
+    f_.get(n, "cores", h.cores, 1, 4096);
+    f_.get(n, "smt", h.smt, 1, 8);
+    f_.get(n, "numa_nodes", h.numa_nodes, 1, 64);
+    f_.get_size(n, "memory", h.memory_bytes);
+    f_.get(n, "smt_yield", h.smt_yield, 0, 1);
+    f_.get_size(n, "llc_per_domain", h.llc_bytes_per_domain);
+    f_.get_duration(n, "sched_slice", h.sched_slice);
+    f_.get_duration(n, "local_memory_latency", h.local_memory_latency, Nanos{1});
+    f_.get_duration(n, "remote_memory_latency", h.remote_memory_latency, Nanos{1});
+    if (h.numa_nodes > h.cores) f_.error(n["numa_nodes"], "numa_nodes exceeds cores");
+    if (const auto d = n["disk"]) {
+      if (f_.expect_map(d, "disk")) {
+        f_.check_keys(d, kDiskKeys, "disk");
+        f_.get(d, "random_iops", h.disk.random_iops, 1, 1e9);
+        uint64_t bw = static_cast<uint64_t>(h.disk.bandwidth_bps);
+        f_.get_size(d, "bandwidth", bw);
+        h.disk.bandwidth_bps = static_cast<double>(std::max<uint64_t>(bw, 1));
+        f_.get(d, "random_penalty", h.disk.random_penalty, 1, 1000);
+        f_.get(d, "metadata_cost", h.disk.metadata_cost, 0.01, 1000);
+        f_.get_duration(d, "base_latency", h.disk.base_latency);
+      }
+    }
+    if (const auto l = n["network"]) {
+      if (f_.expect_map(l, "network")) {
+        f_.check_keys(l, kLinkKeys, "network");
+        uint64_t bw = static_cast<uint64_t>(h.link.bandwidth_bps);
+        f_.get_size(l, "bandwidth", bw);
+        h.link.bandwidth_bps = static_cast<double>(std::max<uint64_t>(bw, 1));
+        f_.get(l, "queue_packets", h.link.queue_packets, 1, 1'000'000'000);
+        f_.get(l, "mtu", h.link.mtu_bytes, 64, 65536);
+      }
+    }
+  }
+
+  void klass(const YAML::Node& n, ClassSpec& c) {
+    if (!f_.expect_map(n, "a class")) return;
+    f_.check_keys(n, kClassKeys, "class");
+    c.where = where(n);
+    f_.get(n, "name", c.name);
+    if (c.name.empty()) f_.error(n, "class needs a name");
+    if (const auto k = f_.get_choice(n, "kind", kClassKinds)) {
+      c.kind = static_cast<WorkloadClassKind>(*k);
+    }
+    uint32_t priority = 0;
+    f_.get(n, "priority", priority, 0, 100);
+    c.priority = static_cast<int>(priority);
+    if (n["p99"]) {
+      Nanos p99{0};
+      f_.get_duration(n, "p99", p99, Nanos{1});
+      if (p99.count() > 0) c.p99_target = p99;
+    }
+    if (n["throughput_cv"]) {
+      double cv = 0;
+      f_.get(n, "throughput_cv", cv, 0, 10);
+      c.throughput_cv_target = cv;
+    }
+  }
+
+  void workload(const YAML::Node& raw, WorkloadSpec& w) {
+    if (!f_.expect_map(raw, "a workload")) return;
+    // Problems about the workload as a whole point at where it is written; a merged node
+    // ("<<: *anchor") has no position of its own.
+    const YAML::Node n = expand_merge(raw);
+    f_.check_keys(raw, kWorkloadKeys, "workload");
+    w.where = where(raw);
+    f_.get(n, "name", w.name);
+    if (w.name.empty()) f_.error(raw, "workload needs a name");
+    f_.get(n, "class", w.class_name);
+    if (w.class_name.empty()) f_.error(raw, "workload '" + w.name + "' needs a class");
+    if (const auto k = f_.get_choice(n, "kind", kWorkloadKinds)) {
+      w.kind = static_cast<WorkloadKind>(*k);
+    } else if (!n["kind"]) {
+      f_.error(raw, "workload '" + w.name + "' needs a kind");
+    }
+    f_.get(n, "numa_node", w.numa_node, 0, 63);
+    f_.get(n, "vcpus", w.vcpus, 0, 4096);
+    f_.get(n, "threads", w.threads, 1, 4096);
+    if (const auto a = n["arrivals"]; a && f_.expect_map(a, "arrivals")) {
+      f_.check_keys(a, kArrivalKeys, "arrivals");
+      if (const auto k = f_.get_choice(a, "process", kProcesses)) {
+        w.arrivals.kind = static_cast<ArrivalKind>(*k);
+      }
+      f_.get(a, "rate", w.arrivals.rate, 0, 1e9);
+      f_.get(a, "off_rate", w.arrivals.off_rate, 0, 1e9);
+      f_.get_duration(a, "on", w.arrivals.on, Nanos{1000});
+      f_.get_duration(a, "off", w.arrivals.off, Nanos{1000});
+      f_.get(a, "amplitude", w.arrivals.amplitude, 0, 1);
+      f_.get_duration(a, "period", w.arrivals.period, Nanos{1'000'000});
+    }
+    if (const auto s = n["service"]; s && f_.expect_map(s, "service")) {
+      f_.check_keys(s, kServiceKeys, "service");
+      if (const auto k = f_.get_choice(s, "distribution", kDistributions)) {
+        w.service.kind = static_cast<ServiceDistKind>(*k);
+      }
+      f_.get_duration(s, "mean", w.service.mean, Nanos{1});
+      f_.get(s, "cv", w.service.cv, 0.01, 100);
+    }
+    if (const auto io = n["io"]; io && f_.expect_map(io, "io")) {
+      f_.check_keys(io, kIoKeys, "io");
+      if (const auto k = f_.get_choice(io, "pattern", kPatterns)) {
+        w.io.pattern = static_cast<IoPattern>(*k);
+      }
+      uint64_t rate = 0;
+      f_.get_size(io, "rate", rate);
+      w.io.bytes_per_second = static_cast<double>(rate);
+      f_.get_size(io, "op_size", w.io.op_bytes);
+      if (w.io.op_bytes == 0 || w.io.op_bytes > kMaxSize)
+        f_.error(io["op_size"], "op_size must be > 0");
+      f_.get(io, "ops_per_request", w.io.ops_per_request, 0, 1e6);
+    }
+    if (const auto net = n["network"]; net && f_.expect_map(net, "network")) {
+      f_.check_keys(net, kNetKeys, "network");
+      uint64_t rate = 0;
+      f_.get_size(net, "rate", rate);
+      w.net.bytes_per_second = static_cast<double>(rate);
+      f_.get_size(net, "bytes_per_request", w.net.bytes_per_request);
+      f_.get(net, "reliable", w.net.reliable);
+    }
+    if (const auto m = n["memory"]; m && f_.expect_map(m, "memory")) {
+      f_.check_keys(m, kMemoryKeys, "memory");
+      f_.get_size(m, "working_set", w.memory.working_set_bytes);
+      uint64_t leak = 0;
+      f_.get_size(m, "leak_rate", leak);
+      w.memory.leak_bytes_per_second = static_cast<double>(leak);
+      f_.get(m, "memory_bound", w.memory.memory_bound, 0, 1);
+      f_.get_size(m, "llc_footprint", w.memory.llc_footprint_bytes);
+      f_.get(m, "llc_sensitivity", w.memory.llc_sensitivity, 0, 10);
+    }
+    if (const auto g = n["gc"]; g && f_.expect_map(g, "gc")) {
+      f_.check_keys(g, kGcKeys, "gc");
+      f_.get_size(g, "heap", w.gc.heap_bytes);
+      f_.get_size(g, "live", w.gc.live_bytes);
+      f_.get_size(g, "alloc_per_request", w.gc.alloc_bytes_per_request);
+      uint64_t rate = static_cast<uint64_t>(w.gc.collect_bytes_per_second);
+      f_.get_size(g, "collect_rate", rate);
+      w.gc.collect_bytes_per_second = static_cast<double>(std::max<uint64_t>(rate, 1));
+      if (w.gc.live_bytes >= w.gc.heap_bytes && w.gc.heap_bytes > 0) {
+        f_.error(g["live"] ? g["live"] : g, "gc live must be smaller than heap");
+      }
+    }
+    if (const auto v = n["video"]; v && f_.expect_map(v, "video")) {
+      f_.check_keys(v, kVideoKeys, "video");
+      f_.get(v, "streams", w.video.streams, 1, 100'000'000);
+      f_.get(v, "fps", w.video.fps, 0.1, 1000);
+      f_.get_duration(v, "deadline", w.video.deadline, Nanos{1});
+      f_.get_size(v, "frame_size", w.video.frame_bytes);
+    }
+    if (const auto b = n["burst"]; b && f_.expect_map(b, "burst")) {
+      f_.check_keys(b, kBurstKeys, "burst");
+      f_.get_duration(b, "on", w.burst.on, Nanos{1000});
+      f_.get_duration(b, "off", w.burst.off, Nanos{1000});
+    }
+    if (const auto s = n["settings"]; s && f_.expect_map(s, "settings")) settings(s, w.settings);
+    if (w.kind == WorkloadKind::kVideo) {
+      // A video workload's requests are frames: streams x fps, each with a deadline.
+      if (w.video.streams == 0)
+        f_.error(raw, "video workload '" + w.name + "' needs video.streams");
+      if (!n["arrivals"]) w.arrivals.rate = w.video.streams * w.video.fps;
+      w.net.bytes_per_request = w.video.frame_bytes;
+      if (!n["network"] || !n["network"]["reliable"]) w.net.reliable = false;
+    }
+    const bool request_driven = w.kind == WorkloadKind::kService ||
+                                w.kind == WorkloadKind::kManaged ||
+                                w.kind == WorkloadKind::kMetadata || w.kind == WorkloadKind::kVideo;
+    if (request_driven && w.arrivals.rate <= 0 && w.kind != WorkloadKind::kVideo) {
+      f_.error(n["arrivals"] ? n["arrivals"] : raw,
+               "workload '" + w.name + "' serves requests and needs arrivals.rate > 0");
+    }
+    if (w.kind == WorkloadKind::kManaged && w.gc.heap_bytes == 0) {
+      f_.error(raw, "managed workload '" + w.name + "' needs gc.heap");
+    }
+    if (w.kind == WorkloadKind::kMetadata && !n["io"]) {
+      w.io.pattern = IoPattern::kMetadata;
+      w.io.ops_per_request = 2;
+    }
+  }
+
+  void settings(const YAML::Node& s, ResourceTargets& t) {
+    f_.check_keys(s, kSettingsKeys, "settings");
+    if (s["cpu_weight"]) {
+      uint32_t v = 100;
+      f_.get(s, "cpu_weight", v, 1, 10000);
+      t.cpu_weight = v;
+    }
+    Nanos period{100'000'000};
+    f_.get_duration(s, "cpu_period", period, Nanos{1'000'000});
+    if (s["cpu_quota"]) {
+      // Written in cores ("1.5" = one and a half CPUs), as config classes write it.
+      double cores = 1;
+      f_.get(s, "cpu_quota", cores, 0.01, 4096);
+      t.cpu_period_us = static_cast<uint64_t>(period.count() / 1000);
+      t.cpu_quota_us = static_cast<uint64_t>(cores * static_cast<double>(*t.cpu_period_us));
+    } else if (s["cpu_period"]) {
+      t.cpu_period_us = static_cast<uint64_t>(period.count() / 1000);
+    }
+    if (s["cpu_burst"]) {
+      Nanos burst{0};
+      f_.get_duration(s, "cpu_burst", burst);
+      t.cpu_burst_us = static_cast<uint64_t>(burst.count() / 1000);
+    }
+    if (s["cpu_idle"]) {
+      bool idle = false;
+      f_.get(s, "cpu_idle", idle);
+      t.cpu_idle = idle;
+    }
+    f_.get_list(s, "cpuset", t.cpuset_cpus);
+    f_.get_list(s, "mems", t.cpuset_mems);
+    auto size = [&](const char* key, std::optional<uint64_t>& out) {
+      if (!s[key]) return;
+      uint64_t v = 0;
+      f_.get_size(s, key, v);
+      out = v;
+    };
+    size("memory_min", t.memory_min_bytes);
+    size("memory_low", t.memory_low_bytes);
+    size("memory_high", t.memory_high_bytes);
+    size("memory_max", t.memory_max_bytes);
+    if (s["io_weight"]) {
+      uint32_t v = 100;
+      f_.get(s, "io_weight", v, 1, 10000);
+      t.io_weight = v;
+    }
+    if (s["io_max_iops"] || s["io_max_bps"]) {
+      IoDeviceLimit limit;
+      limit.major = 8;  // the simulated disk is /dev/sda
+      uint64_t iops = kNoLimit, bps = kNoLimit;
+      f_.get(s, "io_max_iops", iops, 1, kNoLimit);
+      f_.get_size(s, "io_max_bps", bps);
+      limit.riops = limit.wiops = iops;
+      limit.rbps = limit.wbps = bps;
+      t.io_limits = std::vector<IoDeviceLimit>{limit};
+    }
+    if (s["net_share"]) {
+      double share = 0;
+      f_.get(s, "net_share", share, 0, 1);
+      t.net_share = share;
+    }
+  }
+
+  config::SourceLocation where(const YAML::Node& n) const {
+    const auto m = n.Mark();
+    return {f_.file(), m.is_null() ? 1 : m.line + 1, m.is_null() ? 1 : m.column + 1};
+  }
+
+ private:
+  YamlFields& f_;
+};
+
+// Checks that need the whole scenario: names, class references, host topology.
+void cross_check(const YAML::Node& root, Scenario& s, YamlFields& f) {
+  std::set<std::string> class_names;
+  std::vector<std::string_view> class_list;
+  for (const auto& c : s.classes) {
+    if (!class_names.insert(c.name).second) {
+      f.error_at(c.where.line, c.where.column, "duplicate class '" + c.name + "'");
+    }
+  }
+  for (const auto& c : s.classes) class_list.push_back(c.name);
+  std::set<std::string> names;
+  const auto& h = s.host;
+  const YAML::Node nodes = root["workloads"];
+  for (size_t i = 0; i < s.workloads.size(); ++i) {
+    const WorkloadSpec& w = s.workloads[i];
+    const YAML::Node n = expand_merge(nodes[i]);
+    auto at = [&](const char* key) { return n[key] ? n[key] : nodes[i]; };
+    if (!names.insert(w.name).second) {
+      f.error_at(w.where.line, w.where.column, "duplicate workload '" + w.name + "'");
+    }
+    if (!w.class_name.empty() && class_names.count(w.class_name) == 0) {
+      f.error(at("class"),
+              "unknown class '" + w.class_name + "'" + suggest(w.class_name, class_list));
+    }
+    if (w.numa_node >= h.numa_nodes) {
+      f.error(at("numa_node"), "numa_node " + std::to_string(w.numa_node) + " but the host has " +
+                                   std::to_string(h.numa_nodes) + " node(s)");
+    }
+    if (w.settings.cpuset_cpus) {
+      for (const uint32_t c : *w.settings.cpuset_cpus) {
+        if (c >= h.logical_cpus()) {
+          f.error(n["settings"] && n["settings"]["cpuset"] ? n["settings"]["cpuset"] : nodes[i],
+                  "cpuset names CPU " + std::to_string(c) + " but the host has " +
+                      std::to_string(h.logical_cpus()) + " CPUs");
+          break;
+        }
+      }
+    }
+    if (w.settings.cpuset_mems) {
+      for (const uint32_t m : *w.settings.cpuset_mems) {
+        if (m >= h.numa_nodes) {
+          f.error(n["settings"] && n["settings"]["mems"] ? n["settings"]["mems"] : nodes[i],
+                  "mems names node " + std::to_string(m) + " but the host has " +
+                      std::to_string(h.numa_nodes) + " node(s)");
+          break;
+        }
+      }
+    }
+  }
+  if (s.workloads.empty()) f.error(root, "a scenario needs at least one workload");
+  if (s.quantum > s.control_period) {
+    f.error(root["quantum"] ? root["quantum"] : root, "quantum must not exceed control_period");
+  }
+}
+
+}  // namespace
+
+ScenarioLoad load_scenario_text(std::string_view text, const std::string& file_name) {
+  ScenarioLoad out;
+  YamlFields f(file_name);
+  if (text.size() > kMaxScenarioBytes) {
+    f.error_at(1, 1, "scenario file larger than 4 MiB");
+    out.diagnostics = std::move(f.diagnostics());
+    return out;
+  }
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    f.error_at(e.mark.is_null() ? 1 : e.mark.line + 1, e.mark.is_null() ? 1 : e.mark.column + 1,
+               "YAML syntax error: " + e.msg);
+    out.diagnostics = std::move(f.diagnostics());
+    return out;
+  }
+  // Read through a const node: operator[] on a non-const one may add the keys it looks up.
+  const YAML::Node& root = parsed;
+  Scenario s;
+  s.source = file_name;
+  try {
+    if (!root.IsMap()) {
+      f.error(root, "a scenario must be a mapping with host, classes and workloads");
+    } else {
+      Loader load(f);
+      f.check_keys(root, kTopKeys, "scenario");
+      f.get(root, "name", s.name);
+      f.get(root, "description", s.description);
+      f.get_duration(root, "duration", s.duration, Nanos{1'000'000});
+      f.get(root, "seed", s.seed, 0, UINT64_MAX);
+      f.get_duration(root, "quantum", s.quantum, Nanos{100'000});
+      f.get_duration(root, "control_period", s.control_period, Nanos{1'000'000});
+      if (s.name.empty()) f.error(root, "a scenario needs a name");
+      if (const auto h = root["host"]) {
+        load.host(h, s.host);
+      } else {
+        f.error(root, "a scenario needs a host");
+      }
+      const auto classes = root["classes"];
+      if (!classes || !classes.IsSequence()) {
+        f.error(classes ? classes : root, "classes must be a list");
+      } else {
+        for (const auto& c : classes) load.klass(c, s.classes.emplace_back());
+      }
+      const auto workloads = root["workloads"];
+      if (!workloads || !workloads.IsSequence()) {
+        f.error(workloads ? workloads : root, "workloads must be a list");
+      } else {
+        for (const auto& w : workloads) load.workload(w, s.workloads.emplace_back());
+        cross_check(root, s, f);
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    f.error_at(e.mark.is_null() ? 1 : e.mark.line + 1, e.mark.is_null() ? 1 : e.mark.column + 1,
+               e.msg);
+  }
+  out.diagnostics = std::move(f.diagnostics());
+  if (out.diagnostics.empty()) out.scenario = std::move(s);
+  return out;
+}
+
+ScenarioLoad load_scenario_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    ScenarioLoad out;
+    out.diagnostics.push_back({{path, 0, 0}, "cannot read the scenario file"});
+    return out;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return load_scenario_text(buffer.str(), path);
+}
+
+}  // namespace dwae::sim

@@ -1,0 +1,812 @@
+// The step loop of the simulated host. Order inside a step: phases (bursts, GC, restarts) ->
+// memory -> CPU shares -> hardware speed (SMT, NUMA, LLC) -> requests event by event -> bulk
+// CPU -> block device and link -> metrics.
+#include "dwae/sim/sim_host.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace dwae::sim {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNsPerS = 1e9;
+constexpr double kRestartNs = 2e9;  // an OOM-killed workload is back after this long
+// CPU an I/O-bound workload (log writer, object reader) needs to keep its I/O going.
+constexpr double kIoBoundCpuCores = 0.1;
+
+bool is_request_driven(WorkloadKind kind) {
+  return kind == WorkloadKind::kService || kind == WorkloadKind::kManaged ||
+         kind == WorkloadKind::kMetadata || kind == WorkloadKind::kVideo;
+}
+
+// Requests and frames are one unit (both are counted per completion).
+int throughput_unit(WorkloadKind kind) {
+  switch (kind) {
+    case WorkloadKind::kBatch:
+    case WorkloadKind::kNoisy:
+      return 1;
+    case WorkloadKind::kLogWriter:
+    case WorkloadKind::kObjectReader:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+double sample_work(const ServiceSpec& spec, const Rng::LognormalParams& lognormal, Rng& rng) {
+  const auto mean = static_cast<double>(spec.mean.count());
+  switch (spec.kind) {
+    case ServiceDistKind::kExponential:
+      return rng.exponential(mean);
+    case ServiceDistKind::kConstant:
+      return mean;
+    case ServiceDistKind::kLognormal:
+      return rng.lognormal(lognormal);
+  }
+  return mean;
+}
+
+}  // namespace
+
+SimHost::SimHost(const Scenario& scenario, ManualClock& clock)
+    : scenario_(scenario),
+      clock_(clock),
+      rng_(scenario.seed),
+      io_(scenario.host.disk),
+      net_(scenario.host.link) {
+  now_ns_ = static_cast<double>(clock_.now().count());
+  next_window_ns_ = now_ns_ + kNsPerS;
+  for (const auto& c : scenario_.classes) {
+    ClassMetrics m;
+    m.name = c.name;
+    if (c.p99_target) m.p99_target_ns = static_cast<double>(c.p99_target->count());
+    metrics_.classes.push_back(std::move(m));
+  }
+  for (const auto& spec : scenario_.workloads) {
+    size_t class_index = 0;
+    for (size_t i = 0; i < scenario_.classes.size(); ++i) {
+      if (scenario_.classes[i].name == spec.class_name) class_index = i;
+    }
+    auto w = std::make_unique<WorkloadState>(spec, class_index);
+    w->request_driven = is_request_driven(spec.kind);
+    w->io.pattern = spec.kind == WorkloadKind::kMetadata ? IoPattern::kMetadata : spec.io.pattern;
+    w->io.op_bytes = spec.io.op_bytes;
+    w->io.cost_s = io_.op_cost_s(w->io.pattern, w->io.op_bytes);
+    w->net.reliable = spec.net.reliable;
+    w->work_lognormal =
+        Rng::LognormalParams::of(static_cast<double>(spec.service.mean.count()), spec.service.cv);
+    w->heap_bytes = static_cast<double>(spec.gc.live_bytes);
+    // A class's throughput is counted in the unit of its first workload (requests, frames,
+    // bytes or CPU-seconds); workloads of another unit do not add to it.
+    for (const auto& other : scenario_.workloads) {
+      if (other.class_name == spec.class_name) {
+        w->counts_throughput = throughput_unit(other.kind) == throughput_unit(spec.kind);
+        break;
+      }
+    }
+    derive(*w);
+    workloads_.push_back(std::move(w));
+  }
+}
+
+SimHost::~SimHost() = default;
+
+uint32_t SimHost::node_of_cpu(uint32_t cpu) const {
+  const auto& h = scenario_.host;
+  const uint32_t physical = cpu % h.cores;
+  const uint32_t per_node = std::max<uint32_t>(1, h.cores / std::max<uint32_t>(1, h.numa_nodes));
+  return std::min(physical / per_node, h.numa_nodes - 1);
+}
+
+// Turns applied targets into what the models use.
+void SimHost::derive(WorkloadState& w) {
+  const auto& h = scenario_.host;
+  const ResourceTargets& t = w.applied;
+  w.weight = t.cpu_weight.value_or(100);
+  w.idle = t.cpu_idle.value_or(false);
+  w.cpus.clear();
+  if (t.cpuset_cpus && !t.cpuset_cpus->empty()) {
+    w.cpus = *t.cpuset_cpus;
+  } else {
+    for (uint32_t c = 0; c < h.logical_cpus(); ++c) w.cpus.push_back(c);
+  }
+  std::vector<double> node_share(h.numa_nodes, 0.0);
+  for (const uint32_t c : w.cpus)
+    node_share[node_of_cpu(c)] += 1.0 / static_cast<double>(w.cpus.size());
+  if (t.cpuset_mems && !t.cpuset_mems->empty()) {
+    // Memory is bound: remote whenever the task runs on another node.
+    double local = 0;
+    for (const uint32_t m : *t.cpuset_mems) {
+      if (m < h.numa_nodes) local += node_share[m];
+    }
+    local /= static_cast<double>(t.cpuset_mems->size());
+    w.remote_share = 1.0 - local * static_cast<double>(t.cpuset_mems->size());
+    w.memory_node = t.cpuset_mems->front();
+  } else {
+    // First touch: memory lands where the task ran, and the task later runs anywhere it may.
+    double same = 0;
+    for (const double s : node_share) same += s * s;
+    w.remote_share = 1.0 - same;
+    w.memory_node = w.spec->numa_node;
+  }
+  w.remote_share = std::clamp(w.remote_share, 0.0, 1.0);
+  const uint64_t period_ns = t.cpu_period_us.value_or(100'000) * 1000;
+  const uint64_t quota_us = t.cpu_quota_us.value_or(kNoLimit);
+  w.bandwidth.configure(quota_us == kNoLimit ? 0 : quota_us * 1000, period_ns,
+                        t.cpu_burst_us.value_or(0) * 1000);
+  w.memory_limits.min = t.memory_min_bytes.value_or(0);
+  w.memory_limits.low = t.memory_low_bytes.value_or(0);
+  w.memory_limits.high = t.memory_high_bytes.value_or(kNoLimit);
+  w.memory_limits.max = t.memory_max_bytes.value_or(kNoLimit);
+  w.io.weight = t.io_weight.value_or(100);
+  w.io.limit_iops = 0;
+  w.io.limit_bps = 0;
+  if (t.io_limits) {
+    const bool write =
+        w.io.pattern == IoPattern::kSeqWrite || w.io.pattern == IoPattern::kRandWrite;
+    for (const auto& l : *t.io_limits) {
+      const uint64_t iops = write ? l.wiops : l.riops;
+      const uint64_t bps = write ? l.wbps : l.rbps;
+      if (iops != kNoLimit) w.io.limit_iops = static_cast<double>(iops);
+      if (bps != kNoLimit) w.io.limit_bps = static_cast<double>(bps);
+    }
+  }
+  w.net.share = t.net_share.value_or(0);
+  topology_dirty_ = true;
+}
+
+Result<std::vector<WorkloadInfo>> SimHost::workloads() {
+  std::vector<WorkloadInfo> out;
+  out.reserve(workloads_.size());
+  for (const auto& w : workloads_) {
+    const ClassSpec& c = scenario_.classes[w->class_index];
+    WorkloadInfo info;
+    info.name = w->spec->name;
+    info.class_name = c.name;
+    info.class_kind = c.kind;
+    info.priority = c.priority;
+    info.p99_target = c.p99_target;
+    info.throughput_cv_target = c.throughput_cv_target;
+    info.numa_node = w->memory_node;
+    info.llc_domain = w->memory_node;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<HostSample> SimHost::sample() {
+  HostSample s;
+  s.at = clock_.now();
+  s.cpus = scenario_.host.logical_cpus();
+  s.memory_total_bytes = scenario_.host.memory_bytes;
+  auto us = [](double ns) { return static_cast<uint64_t>(ns / 1000.0); };
+  double host_cpu_some = 0, host_mem_some = 0, host_io_some = 0;
+  for (const auto& w : workloads_) {
+    WorkloadSample ws;
+    ws.name = w->spec->name;
+    ws.cpu_usage_ns = static_cast<uint64_t>(w->cpu_usage_ns);
+    ws.nr_periods = w->bandwidth.nr_periods;
+    ws.nr_throttled = w->bandwidth.nr_throttled;
+    ws.throttled_ns = static_cast<uint64_t>(w->bandwidth.throttled_ns);
+    ws.runq_delay_ns = w->runq_delay;
+    ws.runq_delay_total_ns = static_cast<uint64_t>(w->runq_delay_total_ns);
+    ws.has_runq_delay = true;
+    ws.psi.cpu_some_us = us(w->psi_cpu_some_ns);
+    ws.psi.cpu_full_us = us(w->psi_cpu_full_ns);
+    ws.psi.memory_some_us = us(w->memory.psi_some_ns);
+    ws.psi.memory_full_us = us(w->memory.psi_full_ns);
+    ws.psi.io_some_us = us(w->io.psi_some_ns);
+    ws.psi.io_full_us = us(w->io.psi_full_ns);
+    ws.has_psi = true;
+    host_cpu_some = std::max(host_cpu_some, w->psi_cpu_some_ns);
+    host_mem_some = std::max(host_mem_some, w->memory.psi_some_ns);
+    host_io_some = std::max(host_io_some, w->io.psi_some_ns);
+    ws.memory_current_bytes = static_cast<uint64_t>(w->memory.current_bytes());
+    ws.memory_high_events = w->memory.high_events;
+    ws.reclaim_stall_ns = static_cast<uint64_t>(w->memory.reclaim_stall_ns);
+    ws.pgfault = w->memory.pgfault;
+    ws.pgmajfault = w->memory.pgmajfault;
+    ws.oom_kills = w->memory.oom_kills;
+    ws.local_memory_accesses = static_cast<uint64_t>(w->local_accesses);
+    ws.remote_memory_accesses = static_cast<uint64_t>(w->remote_accesses);
+    ws.io_latency_ns = w->io.latency_hist;
+    ws.io = w->io.io;
+    ws.net_rx_bytes = static_cast<uint64_t>(w->net.rx_bytes);
+    ws.net_tx_bytes = static_cast<uint64_t>(w->net.tx_bytes);
+    ws.net_queue_depth = static_cast<uint64_t>(w->net.queued_bytes / scenario_.host.link.mtu_bytes);
+    ws.net_drops = w->net.drops;
+    ws.net_retransmits = w->net.retransmits;
+    ws.request_latency_ns = w->request_latency;
+    ws.requests_completed = w->requests_completed;
+    ws.frames_total = w->frames_total;
+    ws.frames_missed = w->frames_missed;
+    ws.has_requests = w->request_driven;
+    ws.top_process_cpu_share = 1.0 / std::max<uint32_t>(1, w->spec->threads);
+    ws.applied = w->applied;
+    s.workloads.push_back(std::move(ws));
+  }
+  // Host-wide "some": at least one workload stalled; the busiest workload is a lower bound.
+  s.psi.cpu_some_us = us(host_cpu_some);
+  s.psi.memory_some_us = us(host_mem_some);
+  s.psi.io_some_us = us(host_io_some);
+  return s;
+}
+
+// One workload's targets are one transaction: every field is checked as the kernel would check
+// it, and either all are applied or none is.
+void SimHost::set_targets(WorkloadState& w, const ResourceTargets& t, const std::string& name,
+                          ApplyReport& report) {
+  const auto& h = scenario_.host;
+  const size_t first = report.fields.size();
+  bool ok = true;
+  auto field = [&](bool present, const char* f, bool good, const char* why) {
+    if (!present) return;
+    report.fields.push_back({name, f, good, good ? std::string() : std::string(why)});
+    ok = ok && good;
+  };
+  auto all_below = [](const std::optional<std::vector<uint32_t>>& list, uint32_t limit) {
+    return !list->empty() &&
+           std::all_of(list->begin(), list->end(), [&](uint32_t v) { return v < limit; });
+  };
+  field(t.cpu_weight.has_value(), "cpu.weight",
+        t.cpu_weight && *t.cpu_weight >= 1 && *t.cpu_weight <= 10000, "out of range 1..10000");
+  field(t.cpu_period_us.has_value(), "cpu.max",
+        t.cpu_period_us && *t.cpu_period_us >= 1000 && *t.cpu_period_us <= 1'000'000,
+        "period out of range 1ms..1s");
+  field(t.cpu_quota_us.has_value(), "cpu.max", t.cpu_quota_us && *t.cpu_quota_us >= 1000,
+        "quota below the kernel's 1ms minimum");
+  field(t.cpu_burst_us.has_value(), "cpu.max.burst", true, "");
+  field(t.cpu_idle.has_value(), "cpu.idle", true, "");
+  field(t.cpuset_cpus.has_value(), "cpuset.cpus",
+        t.cpuset_cpus && all_below(t.cpuset_cpus, h.logical_cpus()),
+        "empty or names a CPU the host does not have");
+  field(t.cpuset_mems.has_value(), "cpuset.mems",
+        t.cpuset_mems && all_below(t.cpuset_mems, h.numa_nodes),
+        "empty or names a node the host does not have");
+  field(t.memory_min_bytes.has_value(), "memory.min", true, "");
+  field(t.memory_low_bytes.has_value(), "memory.low", true, "");
+  field(t.memory_high_bytes.has_value(), "memory.high", true, "");
+  field(t.memory_max_bytes.has_value(), "memory.max", true, "");
+  field(t.io_weight.has_value(), "io.weight",
+        t.io_weight && *t.io_weight >= 1 && *t.io_weight <= 10000, "out of range 1..10000");
+  field(t.io_limits.has_value(), "io.max", true, "");
+  field(t.net_share.has_value(), "net.share", t.net_share && *t.net_share >= 0 && *t.net_share <= 1,
+        "out of range 0..1");
+  if (!ok) {
+    for (size_t i = first; i < report.fields.size(); ++i) {
+      if (report.fields[i].ok) {
+        report.fields[i].ok = false;
+        report.fields[i].message = "not applied: another field of this workload was rejected";
+      }
+    }
+    ++report.workloads_failed;
+    return;
+  }
+  ResourceTargets& a = w.applied;
+  auto take = [](auto& to, const auto& from) {
+    if (from) to = from;
+  };
+  take(a.cpu_weight, t.cpu_weight);
+  take(a.cpu_period_us, t.cpu_period_us);
+  take(a.cpu_quota_us, t.cpu_quota_us);
+  take(a.cpu_burst_us, t.cpu_burst_us);
+  take(a.cpu_idle, t.cpu_idle);
+  take(a.cpuset_cpus, t.cpuset_cpus);
+  take(a.cpuset_mems, t.cpuset_mems);
+  take(a.memory_min_bytes, t.memory_min_bytes);
+  take(a.memory_low_bytes, t.memory_low_bytes);
+  take(a.memory_high_bytes, t.memory_high_bytes);
+  take(a.memory_max_bytes, t.memory_max_bytes);
+  take(a.io_weight, t.io_weight);
+  take(a.io_limits, t.io_limits);
+  take(a.net_share, t.net_share);
+  derive(w);
+  ++report.workloads_applied;
+}
+
+ApplyReport SimHost::apply(const Decision& decision) {
+  ApplyReport report;
+  for (const auto& d : decision.workloads) {
+    auto it = std::find_if(workloads_.begin(), workloads_.end(),
+                           [&](const auto& w) { return w->spec->name == d.workload; });
+    if (it == workloads_.end()) {
+      report.fields.push_back({d.workload, "", false, "no such workload"});
+      ++report.workloads_failed;
+      continue;
+    }
+    set_targets(**it, d.targets, d.workload, report);
+  }
+  return report;
+}
+
+Status SimHost::restore() {
+  for (auto& w : workloads_) {
+    w->applied = ResourceTargets{};
+    derive(*w);
+  }
+  return Status::success();
+}
+
+void SimHost::run_until(Nanos t) {
+  const auto end = static_cast<double>(t.count());
+  const auto quantum = static_cast<double>(scenario_.quantum.count());
+  while (now_ns_ < end) {
+    const double dt = std::min(quantum, end - now_ns_);
+    step(now_ns_, dt);
+    now_ns_ += dt;
+    while (now_ns_ >= next_window_ns_) {
+      metrics_.close_window();
+      next_window_ns_ += kNsPerS;
+    }
+  }
+  clock_.set(t);
+}
+
+void SimHost::kill(WorkloadState& w, double now) {
+  const size_t dropped = w.queue.drop_all();
+  w.requests_failed += dropped;
+  metrics_.classes[w.class_index].requests_failed += dropped;
+  w.leaked_bytes = 0;
+  w.heap_bytes = static_cast<double>(w.spec->gc.live_bytes);
+  w.gc_pending = false;
+  w.restart_until_ns = now + kRestartNs;
+}
+
+void SimHost::step_phases(WorkloadState& w, double t0, double dt) {
+  const WorkloadSpec& s = *w.spec;
+  w.bandwidth.advance_to(t0);
+  if (s.burst.on.count() > 0 && s.burst.off.count() > 0) {
+    if (w.burst_phase_end_ns < 0) {
+      w.burst_on = false;
+      w.burst_phase_end_ns = t0 + rng_.exponential(static_cast<double>(s.burst.off.count()));
+    }
+    while (t0 >= w.burst_phase_end_ns) {
+      w.burst_on = !w.burst_on;
+      const auto mean = static_cast<double>((w.burst_on ? s.burst.on : s.burst.off).count());
+      w.burst_phase_end_ns += rng_.exponential(mean);
+    }
+  }
+  if (w.gc_pending && t0 >= w.gc_pause_until_ns) {
+    // Stop the world: the collector traces the live set while requests wait.
+    w.gc_pending = false;
+    const double pause_ns =
+        static_cast<double>(s.gc.live_bytes) / s.gc.collect_bytes_per_second * kNsPerS;
+    w.gc_pause_until_ns = t0 + pause_ns;
+    w.heap_bytes = static_cast<double>(s.gc.live_bytes);
+  }
+  w.leaked_bytes += s.memory.leak_bytes_per_second * dt / kNsPerS;
+  const bool restarting = t0 < w.restart_until_ns;
+  const bool gc = t0 < w.gc_pause_until_ns;
+  switch (s.kind) {
+    case WorkloadKind::kBatch:
+    case WorkloadKind::kNoisy:
+      w.demand = (w.burst_on && !restarting) ? s.threads : 0;
+      break;
+    case WorkloadKind::kLogWriter:
+    case WorkloadKind::kObjectReader:
+      w.demand = restarting ? 0 : kIoBoundCpuCores;
+      break;
+    default:
+      w.demand = gc ? s.threads : static_cast<double>(w.queue.busy());
+      break;
+  }
+}
+
+void SimHost::step_memory(double t0, double dt) {
+  const auto total = static_cast<double>(scenario_.host.memory_bytes);
+  double wanted_sum = 0, reclaimable_sum = 0;
+  for (const auto& w : workloads_) {
+    const double wanted =
+        static_cast<double>(w->spec->memory.working_set_bytes) + w->leaked_bytes + w->heap_bytes;
+    wanted_sum += wanted;
+    const double prot = static_cast<double>(std::max(w->memory_limits.low, w->memory_limits.min));
+    reclaimable_sum += std::max(0.0, wanted - prot);
+  }
+  const double excess = std::max(0.0, wanted_sum - total);
+  double used = 0, stalled_need = 0;
+  for (auto& w : workloads_) {
+    const double wanted =
+        static_cast<double>(w->spec->memory.working_set_bytes) + w->leaked_bytes + w->heap_bytes;
+    const double prot = static_cast<double>(std::max(w->memory_limits.low, w->memory_limits.min));
+    const double share = reclaimable_sum > 0 ? std::max(0.0, wanted - prot) / reclaimable_sum : 0;
+    if (t0 < w->restart_until_ns) {
+      w->stall = 0;
+      continue;
+    }
+    const MemoryStep m = w->memory.step(dt, wanted, w->memory_limits, excess * share);
+    w->stall = m.stall_fraction;
+    if (m.oom_killed) kill(*w, t0);
+    used += w->memory.current_bytes();
+    if (w->stall > 0) stalled_need += std::max(0.0, wanted - w->memory.current_bytes());
+  }
+  metrics_.host.memory_capacity_byte_ns += total * dt;
+  metrics_.host.memory_used_byte_ns += std::min(used, total) * dt;
+  metrics_.host.memory_stranded_byte_ns += std::min(std::max(0.0, total - used), stalled_need) * dt;
+}
+
+void SimHost::step_cpu(double dt) {
+  const auto& h = scenario_.host;
+  if (topology_dirty_) update_topology();
+  // CPUs no workload may use (isolated SMT siblings) are no capacity.
+  const auto capacity = static_cast<double>(usable_cpus_);
+  const size_t n = workloads_.size();
+  requests_.resize(n);
+  allocation_.assign(n, 0.0);
+  // Caps: cpuset size and CFS bandwidth.
+  std::vector<double>& cap = cap_;
+  std::vector<double>& level = level_;
+  cap.assign(n, 0.0);
+  level.assign(n, kInf);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& w = *workloads_[i];
+    cap[i] = std::min(static_cast<double>(w.cpus.size()), w.bandwidth.cap_cores(dt));
+  }
+  // Workloads pinned to the same CPUs first share those CPUs among themselves.
+  for (size_t i = 0; i < n; ++i) {
+    const auto& wi = *workloads_[i];
+    if (wi.cpus.size() >= h.logical_cpus() || level[i] != kInf) continue;
+    index_.clear();
+    for (size_t j = i; j < n; ++j) {
+      if (workloads_[j]->cpus == wi.cpus) index_.push_back(j);
+    }
+    std::vector<ShareRequest>& group = group_;
+    group.clear();
+    for (const size_t j : index_) {
+      group.push_back({std::min(workloads_[j]->demand, cap[j]),
+                       workloads_[j]->idle ? 0.01 : workloads_[j]->weight});
+    }
+    std::vector<double>& alloc = group_alloc_;
+    alloc.assign(group.size(), 0.0);
+    bool contended = false;
+    const double group_level = water_fill_into(static_cast<double>(wi.cpus.size()), group.data(),
+                                               group.size(), alloc.data(), order_, &contended);
+    for (size_t k = 0; k < index_.size(); ++k) {
+      cap[index_[k]] = std::min(cap[index_[k]], alloc[k] + (contended ? 0 : kInf));
+      level[index_[k]] = contended ? group_level : 1e300;
+    }
+  }
+  // Tier 1: normal workloads by weight; tier 2: cpu.idle workloads get what is left.
+  double used = 0;
+  double tier_level[2] = {kInf, kInf};
+  bool tier_contended[2] = {false, false};
+  for (int tier = 0; tier < 2; ++tier) {
+    index_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      if (workloads_[i]->idle == (tier == 1)) index_.push_back(i);
+    }
+    std::vector<ShareRequest>& reqs = group_;
+    reqs.clear();
+    for (const size_t i : index_) {
+      reqs.push_back({std::min(workloads_[i]->demand, cap[i]), workloads_[i]->weight});
+    }
+    std::vector<double>& alloc = group_alloc_;
+    alloc.assign(reqs.size(), 0.0);
+    tier_level[tier] = water_fill_into(std::max(0.0, capacity - used), reqs.data(), reqs.size(),
+                                       alloc.data(), order_, &tier_contended[tier]);
+    for (size_t k = 0; k < index_.size(); ++k) {
+      allocation_[index_[k]] = alloc[k];
+      used += alloc[k];
+    }
+  }
+  // Per-thread share of request-driven workloads and the wait of a waking thread. A waking
+  // thread finds an idle CPU unless the other normal workloads' runnable threads (not capped by
+  // cpusets: they queue on the CPUs they may use) occupy every CPU.
+  double runnable = 0, weight_sum = 0;
+  int running = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& w = *workloads_[i];
+    if (w.idle) continue;
+    const double threads = std::min(w.demand, w.bandwidth.cap_cores(dt));
+    runnable += threads;
+    if (threads > 0) {
+      weight_sum += w.weight;
+      ++running;
+    }
+  }
+  const double slice = static_cast<double>(h.sched_slice.count());
+  double held_back = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto& w = *workloads_[i];
+    w.allocation = allocation_[i];
+    held_back += std::max(0.0, w.demand - w.allocation);
+    const int tier = w.idle ? 1 : 0;
+    const double lvl = std::min(level[i] == 1e300 ? kInf : level[i], tier_level[tier]);
+    const double busy = std::max(1.0, static_cast<double>(w.queue.busy()));
+    double share = lvl == kInf ? 1.0 : std::min(1.0, lvl * w.weight / busy);
+    if (w.bandwidth.limited()) share = std::min(share, cap[i] / busy);
+    w.thread_share = std::max(0.0, share);
+    // A waking thread on a busy CPU waits for the running task's slice to end; a cpu.idle
+    // task is preempted at once, so only normal competitors count, and with cpusets only the
+    // threads that may run on this workload's CPUs.
+    w.wakeup_wait_max_ns = 0;
+    const double own = w.idle ? 0 : std::min(w.demand, w.bandwidth.cap_cores(dt));
+    double others = runnable - own;
+    double other_weight = weight_sum - (own > 0 ? w.weight : 0);
+    int count = running - (own > 0 ? 1 : 0);
+    double room = capacity;
+    if (any_cpuset_) {
+      others = 0;
+      other_weight = 0;
+      count = 0;
+      for (size_t j = 0; j < n; ++j) {
+        const auto& o = *workloads_[j];
+        const double overlap = overlap_[i * n + j];
+        if (j == i || o.idle || overlap == 0) continue;
+        const double threads = std::min(o.demand, o.bandwidth.cap_cores(dt)) * overlap;
+        if (threads <= 0) continue;
+        others += threads;
+        other_weight += o.weight;
+        ++count;
+      }
+      room = static_cast<double>(w.cpus.size());
+    }
+    const double own_busy = w.idle ? 0 : static_cast<double>(w.queue.busy());
+    if (others > 0 && others + own_busy >= room - 1e-9) {
+      if (w.idle) {
+        w.wakeup_wait_max_ns = slice;
+      } else {
+        // A waking task preempts at once only when its weight dwarfs the running one's; an
+        // equal competitor keeps the CPU for up to its whole slice.
+        const double avg = count > 0 ? other_weight / count : 0;
+        if (avg > 0) w.wakeup_wait_max_ns = slice * std::min(1.0, avg / w.weight);
+      }
+    }
+  }
+  metrics_.host.cpu_capacity_ns += static_cast<double>(h.logical_cpus()) * dt;
+  metrics_.host.cpu_stranded_ns += std::min(std::max(0.0, capacity - used), held_back) * dt;
+}
+
+// Which CPUs anyone may run on, and for each workload the share of its CPUs whose SMT siblings
+// nobody may use (a policy isolating a latency-critical tenant on whole cores).
+void SimHost::update_topology() {
+  const auto& h = scenario_.host;
+  const uint32_t n_cpus = h.logical_cpus();
+  allowed_count_.assign(n_cpus, 0);
+  for (const auto& w : workloads_) {
+    for (const uint32_t c : w->cpus) ++allowed_count_[c];
+  }
+  usable_cpus_ = 0;
+  for (const uint32_t count : allowed_count_) usable_cpus_ += count > 0 ? 1 : 0;
+  // overlap_[i * n + j]: the share of workload j's CPUs that workload i may use too.
+  const size_t n = workloads_.size();
+  any_cpuset_ = false;
+  overlap_.assign(n * n, 0.0);
+  std::vector<char> mine(n_cpus);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& wi = *workloads_[i];
+    any_cpuset_ = any_cpuset_ || wi.cpus.size() < n_cpus;
+    std::fill(mine.begin(), mine.end(), 0);
+    for (const uint32_t c : wi.cpus) mine[c] = 1;
+    for (size_t j = 0; j < n; ++j) {
+      const auto& wj = *workloads_[j];
+      uint32_t shared = 0;
+      for (const uint32_t c : wj.cpus) shared += mine[c] != 0 ? 1 : 0;
+      overlap_[i * n + j] =
+          wj.cpus.empty() ? 0.0 : static_cast<double>(shared) / static_cast<double>(wj.cpus.size());
+    }
+  }
+  for (auto& w : workloads_) {
+    uint32_t free = 0;
+    for (const uint32_t c : w->cpus) {
+      bool siblings_free = h.smt > 1;
+      for (uint32_t k = 0; k < h.smt; ++k) {
+        const uint32_t sibling = c % h.cores + k * h.cores;
+        if (sibling != c && allowed_count_[sibling] > 0) siblings_free = false;
+      }
+      free += siblings_free ? 1 : 0;
+    }
+    w->sibling_free_share =
+        w->cpus.empty() ? 0.0 : static_cast<double>(free) / static_cast<double>(w->cpus.size());
+  }
+  topology_dirty_ = false;
+}
+
+void SimHost::step_hardware_speed() {
+  const auto& h = scenario_.host;
+  double busy = 0;
+  for (const auto& w : workloads_) busy += w->allocation;
+  const auto cores = static_cast<double>(h.cores);
+  double smt = 1.0;
+  if (h.smt > 1 && busy > cores) {
+    // Busy CPUs beyond the physical cores share a core with a busy sibling.
+    const double both_busy = std::min(1.0, (busy - cores) / cores);
+    smt = 1.0 - both_busy * (1.0 - (1.0 + h.smt_yield) / 2.0);
+  }
+  std::vector<double>& footprint = footprint_;
+  footprint.assign(h.numa_nodes, 0.0);
+  for (const auto& w : workloads_) {
+    if (w->allocation > 0) {
+      footprint[w->memory_node % h.numa_nodes] +=
+          static_cast<double>(w->spec->memory.llc_footprint_bytes);
+    }
+  }
+  const auto local = static_cast<double>(h.local_memory_latency.count());
+  const auto remote = static_cast<double>(h.remote_memory_latency.count());
+  for (auto& w : workloads_) {
+    const MemorySpec& m = w->spec->memory;
+    const double latency = local * (1 - w->remote_share) + remote * w->remote_share;
+    const double numa = 1.0 / ((1 - m.memory_bound) + m.memory_bound * latency / local);
+    const double fp = footprint[w->memory_node % h.numa_nodes];
+    const double llc_bytes = static_cast<double>(h.llc_bytes_per_domain);
+    const double llc = 1.0 + m.llc_sensitivity * (fp > llc_bytes ? 1.0 - llc_bytes / fp : 0.0);
+    const double own_smt = 1.0 - (1.0 - smt) * (1.0 - w->sibling_free_share);
+    w->hw_speed = own_smt * numa / llc;
+  }
+}
+
+void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
+  const WorkloadSpec& s = *w.spec;
+  const double t1 = t0 + dt;
+  const bool paused = t0 < w.gc_pause_until_ns || w.bandwidth.throttled();
+  const double cpu_speed = w.hw_speed;
+  const double speed = paused ? 0.0 : w.thread_share * cpu_speed * (1.0 - w.stall);
+  w.queue.begin_step(t0, speed);
+  if (w.next_arrival_ns < 0) w.next_arrival_ns = w.arrivals.next_after(t0, rng_);
+  ClassMetrics& cm = metrics_.classes[w.class_index];
+  const double target = cm.p99_target_ns.value_or(kInf);
+  const bool video = s.kind == WorkloadKind::kVideo;
+  const double deadline = static_cast<double>(s.video.deadline.count());
+  uint64_t done = 0;
+  auto on_done = [&](const Completion& c) {
+    const double latency = c.done_ns - c.arrival_ns + c.extra_ns;
+    const auto ns = static_cast<uint64_t>(std::max(0.0, latency));
+    w.request_latency.add(ns);
+    ++w.requests_completed;
+    cm.latency.add(ns);
+    cm.window.add(ns);
+    ++cm.requests;
+    if (latency > target) ++cm.requests_over_target;
+    if (w.counts_throughput) cm.units_in_window += 1;
+    if (video) {
+      ++w.frames_total;
+      ++cm.frames_total;
+      if (latency > c.tag) {
+        ++w.frames_missed;
+        ++cm.frames_missed;
+      }
+    }
+    ++done;
+  };
+  double cpu_used = 0;
+  uint64_t arrivals = 0;
+  const bool restarting = t0 < w.restart_until_ns;
+  while (w.next_arrival_ns < t1) {
+    const double a = w.next_arrival_ns;
+    w.queue.complete_until(a, on_done);
+    ++arrivals;
+    if (restarting) {
+      ++w.requests_failed;
+      ++cm.requests_failed;
+    } else {
+      const double work = sample_work(s.service, w.work_lognormal, rng_);
+      const double wake = w.wakeup_wait_max_ns > 0 ? rng_.uniform() * w.wakeup_wait_max_ns : 0;
+      double extra = 0;
+      if (s.kind == WorkloadKind::kMetadata) {
+        extra += s.io.ops_per_request * std::max(w.io.latency_ns, 1.0);
+        w.io.backlog_ops += s.io.ops_per_request;
+      }
+      if (s.net.bytes_per_request > 0) {
+        extra += w.net.queue_delay_ns;
+        w.net.offered_bytes += static_cast<double>(s.net.bytes_per_request);
+        w.net.rx_bytes += 512;
+      }
+      if (w.queue.arrive(a, work, wake, extra, deadline)) {
+        const double stretch =
+            w.thread_share > 0 ? work / cpu_speed * (1.0 / w.thread_share - 1.0) : 0;
+        const double delay = wake + stretch;
+        w.runq_delay.add(static_cast<uint64_t>(delay));
+        w.runq_delay_total_ns += delay;
+      }
+      cpu_used += work / cpu_speed;
+      if (s.gc.heap_bytes > 0) {
+        w.heap_bytes += static_cast<double>(s.gc.alloc_bytes_per_request);
+        if (w.heap_bytes >= static_cast<double>(s.gc.heap_bytes)) w.gc_pending = true;
+      }
+    }
+    w.next_arrival_ns = w.arrivals.next_after(a, rng_);
+  }
+  w.queue.complete_until(t1, on_done);
+  metrics_.host.events += arrivals + done;
+  if (t0 < w.gc_pause_until_ns) cpu_used += static_cast<double>(s.threads) * dt;
+  const bool active = w.queue.in_system() > 0 || arrivals > 0;
+  w.bandwidth.charge(t0, dt, cpu_used, active, std::max(1.0, static_cast<double>(w.queue.busy())));
+  w.cpu_usage_ns += cpu_used;
+  metrics_.host.cpu_used_ns += cpu_used;
+  if (w.queue.busy() > 0 && w.thread_share < 1) w.psi_cpu_some_ns += dt * (1 - w.thread_share);
+  if (w.queue.busy() > 0 && speed == 0) w.psi_cpu_full_ns += dt;
+  const double accesses = cpu_used * s.memory.memory_bound /
+                          static_cast<double>(scenario_.host.local_memory_latency.count());
+  w.local_accesses += accesses * (1 - w.remote_share);
+  w.remote_accesses += accesses * w.remote_share;
+  cm.local_accesses += accesses * (1 - w.remote_share);
+  cm.remote_accesses += accesses * w.remote_share;
+}
+
+void SimHost::step_bulk(WorkloadState& w, double t0, double dt) {
+  const WorkloadSpec& s = *w.spec;
+  const double used = w.allocation * dt;
+  w.bandwidth.charge(t0, dt, used, w.demand > 0,
+                     std::min(w.demand, static_cast<double>(w.cpus.size())));
+  w.cpu_usage_ns += used;
+  metrics_.host.cpu_used_ns += used;
+  if (w.demand > w.allocation) {
+    const double waiting = 1.0 - w.allocation / w.demand;
+    w.psi_cpu_some_ns += dt * waiting;
+    if (w.allocation == 0) w.psi_cpu_full_ns += dt;
+    // Runnable threads beyond the ones running wait a scheduling slice each time round.
+    w.runq_delay_total_ns += (w.demand - w.allocation) * dt;
+    const auto waits = static_cast<uint64_t>(
+        (w.demand - w.allocation) * dt / static_cast<double>(scenario_.host.sched_slice.count()));
+    if (waits > 0) {
+      w.runq_delay.add(static_cast<uint64_t>(scenario_.host.sched_slice.count()), waits);
+    }
+  }
+  ClassMetrics& cm = metrics_.classes[w.class_index];
+  if ((s.kind == WorkloadKind::kBatch || s.kind == WorkloadKind::kNoisy) && w.counts_throughput) {
+    cm.units_in_window += used * w.hw_speed * (1 - w.stall) / kNsPerS;  // useful CPU-seconds
+  }
+  const double accesses = used * s.memory.memory_bound /
+                          static_cast<double>(scenario_.host.local_memory_latency.count());
+  w.local_accesses += accesses * (1 - w.remote_share);
+  w.remote_accesses += accesses * w.remote_share;
+  cm.local_accesses += accesses * (1 - w.remote_share);
+  cm.remote_accesses += accesses * w.remote_share;
+  // Offered bulk I/O and traffic (a noisy neighbour only while bursting).
+  const bool sending = (s.kind != WorkloadKind::kNoisy || w.burst_on) && t0 >= w.restart_until_ns;
+  if (sending && s.io.bytes_per_second > 0) {
+    const double ops_per_s = s.io.bytes_per_second / static_cast<double>(s.io.op_bytes);
+    w.io.backlog_ops =
+        std::min(w.io.backlog_ops + ops_per_s * dt / kNsPerS, ops_per_s * kMaxBacklogSeconds);
+  }
+  if (sending && s.net.bytes_per_second > 0) {
+    w.net.offered_bytes += s.net.bytes_per_second * dt / kNsPerS;
+  }
+}
+
+void SimHost::step_devices(double dt) {
+  io_queues_.clear();
+  net_queues_.clear();
+  for (auto& w : workloads_) {
+    io_queues_.push_back(&w->io);
+    net_queues_.push_back(&w->net);
+  }
+  std::vector<double>& io_before = io_before_;
+  io_before.clear();
+  for (auto& w : workloads_) {
+    io_before.push_back(static_cast<double>(w->io.io.seq_read_bytes + w->io.io.seq_write_bytes +
+                                            w->io.io.rand_read_bytes + w->io.io.rand_write_bytes));
+  }
+  io_.step(dt, io_queues_);
+  net_.step(dt, net_queues_);
+  for (size_t i = 0; i < workloads_.size(); ++i) {
+    auto& w = *workloads_[i];
+    if ((w.spec->kind == WorkloadKind::kLogWriter || w.spec->kind == WorkloadKind::kObjectReader) &&
+        w.counts_throughput) {
+      const auto after = static_cast<double>(w.io.io.seq_read_bytes + w.io.io.seq_write_bytes +
+                                             w.io.io.rand_read_bytes + w.io.io.rand_write_bytes);
+      metrics_.classes[w.class_index].units_in_window += after - io_before[i];
+    }
+  }
+}
+
+void SimHost::step(double t0, double dt) {
+  ++metrics_.host.events;
+  metrics_.host.elapsed_ns += dt;
+  for (auto& w : workloads_) step_phases(*w, t0, dt);
+  step_memory(t0, dt);
+  step_cpu(dt);
+  step_hardware_speed();
+  for (auto& w : workloads_) {
+    if (w->request_driven) {
+      step_requests(*w, t0, dt);
+    } else {
+      step_bulk(*w, t0, dt);
+    }
+  }
+  step_devices(dt);
+}
+
+}  // namespace dwae::sim

@@ -1,0 +1,77 @@
+// The simulator's state for one workload: what is applied to it, and the state of each model
+// (CPU bandwidth, service queue, memory, I/O, network) with its cumulative counters.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "dwae/host/histogram.h"
+#include "dwae/host/host.h"
+#include "dwae/sim/arrivals.h"
+#include "dwae/sim/cfs_bandwidth.h"
+#include "dwae/sim/io_model.h"
+#include "dwae/sim/memory_model.h"
+#include "dwae/sim/net_model.h"
+#include "dwae/sim/rng.h"
+#include "dwae/sim/scenario.h"
+#include "dwae/sim/service_queue.h"
+
+namespace dwae::sim {
+
+struct WorkloadState {
+  WorkloadState(const WorkloadSpec& s, size_t class_idx)
+      : spec(&s), class_index(class_idx), arrivals(s.arrivals), queue(s.threads) {}
+
+  const WorkloadSpec* spec;
+  size_t class_index;
+  bool request_driven = false;    // service, managed, metadata, video
+  bool counts_throughput = true;  // its unit is its class's throughput unit
+
+  // Applied settings (what a read-back returns) and their derived form.
+  ResourceTargets applied;
+  double weight = 100;
+  bool idle = false;
+  std::vector<uint32_t> cpus;  // allowed logical CPUs
+  uint32_t memory_node = 0;
+  double remote_share = 0;        // share of CPU time spent away from the memory's node
+  double sibling_free_share = 0;  // share of its CPUs whose SMT siblings nobody may use
+  MemoryLimits memory_limits;
+
+  // Models.
+  CfsBandwidth bandwidth;
+  ArrivalProcess arrivals;
+  double next_arrival_ns = -1;
+  Rng::LognormalParams work_lognormal;
+  ServiceQueue queue;
+  MemoryModel memory;
+  IoQueue io;
+  NetQueue net;
+
+  // Phases.
+  bool burst_on = true;
+  double burst_phase_end_ns = -1;
+  double heap_bytes = 0;
+  double gc_pause_until_ns = 0;
+  bool gc_pending = false;
+  double leaked_bytes = 0;
+  double restart_until_ns = 0;  // after an OOM kill
+
+  // Per step.
+  double demand = 0, allocation = 0, thread_share = 1, hw_speed = 1, stall = 0;
+  double wakeup_wait_max_ns = 0;
+
+  // Cumulative CPU counters.
+  double cpu_usage_ns = 0;
+  Log2Histogram runq_delay;
+  double runq_delay_total_ns = 0;
+  double psi_cpu_some_ns = 0, psi_cpu_full_ns = 0;
+  double local_accesses = 0, remote_accesses = 0;
+
+  // Service quality.
+  Log2Histogram request_latency;
+  uint64_t requests_completed = 0, requests_failed = 0;
+  uint64_t frames_total = 0, frames_missed = 0;
+};
+
+}  // namespace dwae::sim
