@@ -1,0 +1,87 @@
+// SchedCollector: the eBPF scheduling collector (bpf/sched.bpf.c). Per cgroup it reports the
+// run-queue delay histogram ("CPU Ready Time"), on-CPU time, context switches, wakeups and
+// migrations accumulated in the kernel since the previous drain.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dwae/common/result.h"
+#include "dwae/host/histogram.h"
+
+struct sched_bpf;  // generated skeleton (sched.skel.h), private to the implementation
+
+namespace dwae::telemetry {
+
+// Kernel cgroup id: the inode number of the cgroup's directory in the hierarchy it was taken
+// from (v2 mount, or the v1 cpu mount; see CgroupAttribution).
+using CgroupId = uint64_t;
+
+// Which hierarchy tasks are attributed in. On hybrid hosts (cpu controller on v1) the v2 id
+// says nothing about the cpu cgroup that weights are written to, so use kV1Cpu there.
+enum class CgroupAttribution {
+  kUnified,  // task's v2 cgroup (what bpf_get_current_cgroup_id() returns)
+  kV1Cpu,    // task's cgroup in the v1 cpu controller hierarchy
+};
+
+// What the kernel saw for one cgroup between two drains.
+struct SchedStats {
+  uint64_t wakeups = 0;               // sched_wakeup + sched_wakeup_new
+  uint64_t run_delay_ns = 0;          // sum of run-queue waits that ended in the interval
+  uint64_t on_cpu_ns = 0;             // time on CPU
+  uint64_t switches = 0;              // context switches away from the cgroup's tasks
+  uint64_t involuntary_switches = 0;  // ... while still runnable (preempted)
+  uint64_t migrations = 0;            // sched_migrate_task
+  // Each wait from becoming runnable (woken, or preempted) to running again, in ns.
+  Log2Histogram run_queue_latency;
+
+  uint64_t run_delay_count() const { return run_queue_latency.total(); }
+};
+
+using SchedStatsByCgroup = std::unordered_map<CgroupId, SchedStats>;
+
+class SchedCollector {
+ public:
+  struct Options {
+    CgroupAttribution attribution = CgroupAttribution::kUnified;
+    // Kernel BTF used for CO-RE relocation (a BTFHub file works on kernels without
+    // /sys/kernel/btf/vmlinux).
+    std::string kernel_btf_path = "/sys/kernel/btf/vmlinux";
+    // Credit the on-CPU time of tasks running at drain time (one IPI per CPU per drain);
+    // without it a task is credited only when switched out.
+    bool credit_running_tasks = true;
+  };
+
+  // Opens, loads and attaches the programs. Fails with a reason when the kernel has no BTF,
+  // the process lacks CAP_BPF/CAP_PERFMON (or CAP_SYS_ADMIN), or the verifier refuses.
+  static Result<SchedCollector> create(const Options& options);
+
+  SchedCollector(SchedCollector&& other) noexcept;
+  SchedCollector& operator=(SchedCollector&& other) noexcept;
+  SchedCollector(const SchedCollector&) = delete;
+  SchedCollector& operator=(const SchedCollector&) = delete;
+  ~SchedCollector();
+
+  // Reads and clears the in-kernel aggregates in one step (batch lookup-and-delete), summing
+  // the per-CPU copies: what every cgroup did since the previous drain.
+  Result<SchedStatsByCgroup> drain();
+
+  CgroupAttribution attribution() const { return attribution_; }
+
+ private:
+  SchedCollector(sched_bpf* skel, CgroupAttribution attribution, bool credit_running, int cpus);
+  Status credit_running_tasks();
+
+  sched_bpf* skel_ = nullptr;
+  CgroupAttribution attribution_ = CgroupAttribution::kUnified;
+  bool credit_running_ = true;
+  int possible_cpus_ = 0;
+};
+
+// The cgroup id of a cgroup directory (its inode number), to match drained ids with
+// discovered workloads.
+Result<CgroupId> cgroup_id_of(const std::string& cgroup_dir);
+
+}  // namespace dwae::telemetry
