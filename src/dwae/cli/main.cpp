@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
   uint64_t sim_seed = 0;
   auto* sim_cmd = app.add_subcommand("sim", "Run a simulator scenario under a policy and report");
   sim_cmd->add_option("SCENARIO", sim.scenario_path, "Scenario file (YAML)")->required();
-  sim_cmd->add_option("--policy", sim.policy, "Policy: static")->capture_default_str();
+  sim_cmd->add_option("--policy", sim.policy, "Policy: static, rule or feedback")
+      ->capture_default_str();
   sim_cmd->add_option("--duration", sim.duration,
                       "Simulated time, e.g. 30s (default: the scenario's)");
   auto* seed_opt = sim_cmd->add_option("--seed", sim_seed, "Random seed (default: the scenario's)");

@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "dwae/common/clock.h"
+#include "dwae/policy/feedback_policy.h"
+#include "dwae/policy/rule_policy.h"
 #include "dwae/policy/static_policy.h"
 #include "dwae/sim/sim_host.h"
 
@@ -55,7 +57,22 @@ Result<std::unique_ptr<policy::Policy>> make_policy(const std::string& name,
     return std::unique_ptr<policy::Policy>(
         std::make_unique<policy::StaticPolicy>(static_targets(scenario)));
   }
-  return Error{"unknown policy '" + name + "' (available: static)"};
+  if (name == "rule" || name == "feedback") {
+    // Adaptive policies start from the scenario's static settings, know the topology and the
+    // vCPUs sold, and use the shield's default class bounds (scenarios carry no bounds).
+    policy::AdaptiveSetup setup;
+    setup.base = static_targets(scenario);
+    setup.facts.numa_nodes = scenario.host.numa_nodes;
+    setup.facts.llc_domains = scenario.host.numa_nodes;  // one LLC domain per node
+    double vcpus = 0;
+    for (const auto& w : scenario.workloads) vcpus += w.vcpus > 0 ? w.vcpus : w.threads;
+    setup.facts.overcommit_ratio = vcpus / std::max(1.0, static_cast<double>(scenario.host.cores));
+    if (name == "rule") {
+      return std::unique_ptr<policy::Policy>(std::make_unique<policy::RulePolicy>(setup));
+    }
+    return std::unique_ptr<policy::Policy>(std::make_unique<policy::FeedbackPolicy>(setup));
+  }
+  return Error{"unknown policy '" + name + "' (available: static, rule, feedback)"};
 }
 
 Report run_scenario(const Scenario& scenario, policy::Policy& policy) {

@@ -15,7 +15,7 @@ namespace dwae::sim {
 
 // The static settings the scenario gives each workload.
 std::map<std::string, ResourceTargets> static_targets(const Scenario& scenario);
-// A policy by name; today "static".
+// A policy by name: "static", "rule" or "feedback".
 Result<std::unique_ptr<policy::Policy>> make_policy(const std::string& name,
                                                     const Scenario& scenario);
 Report run_scenario(const Scenario& scenario, policy::Policy& policy);

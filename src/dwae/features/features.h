@@ -1,0 +1,148 @@
+// Features (DEC-3): a pure function from samples to a 32-dimensional vector per workload. The
+// same code runs on the real host, in the simulator and in replay; nothing here reads a clock,
+// a file or a global. Units and normalisation of every feature are in docs/features.md.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dwae/host/host.h"
+
+namespace dwae::features {
+
+// Fixed order: the index of a feature is part of the contract (a learned policy depends on it).
+enum class Feature : size_t {
+  // History over the sliding window
+  kCpuUse = 0,          // CPUs used / host CPUs, this tick
+  kCpuUseMean,          // window mean of kCpuUse
+  kCpuUseTrend,         // last 5 s mean - window mean, / host CPUs
+  kRunqP99,             // run-queue delay P99 this tick, log scale
+  kRunqP99P95,          // 95th percentile over the window of the per-tick P99, log scale
+  kRunqP99Trend,        // last 5 s mean - window mean of kRunqP99
+  kThrottledShare,      // throttled periods / periods this tick
+  kThrottledMean,       // window mean of kThrottledShare
+  kPsiCpuSome,          // share of the tick some task waited for CPU
+  kPsiCpuSomeMean,      // window mean
+  kPsiCpuFull,          // share of the tick all tasks waited for CPU
+  kPsiMemorySome,       // share of the tick some task stalled on memory
+  kPsiMemorySomeMax,    // window maximum
+  kReclaimStall,        // reclaim stall time / tick time
+  kMemoryUseVsHigh,     // memory.current / memory.high (or host memory), / 2
+  kPsiIoSome,           // share of the tick some task waited for I/O
+  kIoP99,               // I/O latency P99 this tick, log scale
+  kIoP99P95,            // 95th percentile over the window, log scale
+  kNetDropShare,        // dropped / (dropped + sent) packets this tick
+  kNetDropShareMean,    // window mean
+  kNetQueueDepth,       // queued packets, log2 scale
+  kRequestP99VsTarget,  // application P99 / SLA target, / 4 (0 when not observable)
+  // Per-process heat map, summarised
+  kTopProcessShare,  // share of the workload's CPU used by its busiest process
+  kTopProcessCpu,    // CPUs used by the busiest process / host CPUs
+  // Topology
+  kNumaNode,           // node / (nodes - 1)
+  kLlcDomain,          // LLC domain / (domains - 1)
+  kRemoteMemoryShare,  // remote / all memory accesses this tick (0 when unknown)
+  // SLA class and priority
+  kIsLatencySensitive,
+  kIsBestEffort,
+  kPriority,  // 0..100 -> 0..1
+  // Host context (the same in every workload's vector)
+  kHostDemandOverCapacity,  // sum of CPU demand / host CPUs, / 2
+  kHostOvercommit,          // vCPUs sold / physical cores, / 10
+  kCount
+};
+inline constexpr size_t kFeatureCount = static_cast<size_t>(Feature::kCount);
+static_assert(kFeatureCount == 32, "DEC-3: 32 features");
+
+using FeatureVector = std::array<double, kFeatureCount>;
+
+const char* feature_name(Feature f);
+inline double get(const FeatureVector& v, Feature f) {
+  return v[static_cast<size_t>(f)];
+}
+
+// Per-tick values derived from two samples of one workload, in natural units. Rates are shares
+// of the tick; latencies are nanoseconds.
+struct Tick {
+  Nanos at{0};
+  double cpu_cores = 0;  // CPUs used on average over the tick
+  double runq_p99_ns = 0;
+  double throttled_share = 0;
+  double psi_cpu_some = 0, psi_cpu_full = 0, psi_memory_some = 0, psi_io_some = 0;
+  double reclaim_stall = 0;
+  double io_p99_ns = 0;
+  double net_drop_share = 0;
+  double remote_memory_share = 0;
+  double request_p99_ns = 0;  // 0 when the source cannot see requests or none completed
+};
+
+// derive(now, prev, dt): the rates between two cumulative samples. dt <= 0 gives zero rates.
+Tick derive(const WorkloadSample& now, const WorkloadSample& prev, Nanos dt);
+
+// The last 60 s of ticks of one workload (oldest first).
+class FeatureWindow {
+ public:
+  static constexpr Nanos kSpan{60'000'000'000};
+  static constexpr Nanos kRecent{5'000'000'000};
+  void push(const Tick& tick);  // drops ticks older than kSpan before tick.at
+  const std::deque<Tick>& ticks() const { return ticks_; }
+  bool empty() const { return ticks_.empty(); }
+
+ private:
+  std::deque<Tick> ticks_;
+};
+
+// Host-wide context shared by every workload's vector.
+struct HostContext {
+  uint32_t cpus = 1;
+  uint64_t memory_total_bytes = 0;
+  uint32_t numa_nodes = 1;
+  uint32_t llc_domains = 1;
+  double cpu_utilisation = 0;       // CPU used / capacity this tick
+  double demand_over_capacity = 0;  // CPU wanted (used + waited) / capacity
+  double overcommit_ratio = 1;      // vCPUs sold / physical cores (given by the caller)
+};
+
+// Fills the per-tick parts of HostContext from the workloads' ticks; topology and overcommit
+// are facts the caller sets.
+void update_host_context(HostContext& host, const std::vector<Tick>& ticks);
+
+// The feature vector of one workload. `window` holds this workload's ticks up to and including
+// `tick`. Every value is finite and clamped to its documented range.
+FeatureVector extract(const Tick& tick, const FeatureWindow& window, const WorkloadSample& now,
+                      const WorkloadInfo& info, const HostContext& host);
+
+// Log scale for latencies: 0 at 0 ns, 1 at 1 s and above (log10 of microseconds over 6).
+double latency_scale(double ns);
+
+// Keeps the previous sample and a window per workload and produces every workload's vector at
+// each sample. The only state is samples already seen; replaying them gives the same vectors.
+class FeatureTracker {
+ public:
+  struct Entry {
+    const WorkloadInfo* info = nullptr;
+    const WorkloadSample* sample = nullptr;
+    Tick tick;
+    FeatureVector features{};
+  };
+  explicit FeatureTracker(HostContext facts) : host_(facts) {}
+  // Returns one entry per workload that is both in `infos` and in `now` and was seen in the
+  // previous sample (the first sample of a workload has no rates yet).
+  std::vector<Entry> update(const HostSample& now, const std::vector<WorkloadInfo>& infos);
+  const HostContext& host() const { return host_; }
+  const FeatureWindow* window(const std::string& name) const;
+
+ private:
+  HostContext host_;
+  std::map<std::string, WorkloadSample> prev_;
+  std::map<std::string, FeatureWindow> windows_;
+  Nanos prev_at_{0};
+  bool have_prev_ = false;
+};
+
+}  // namespace dwae::features
