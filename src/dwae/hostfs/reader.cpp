@@ -315,31 +315,33 @@ Status read_stats_into(Context& ctx, CgroupStats& s) {
   return Status::success();
 }
 
+// Checks the directories, then fills a T with `fill` (one of the *_into functions above).
+template <typename T, typename Fill>
+Result<T> read_with(const CgroupLayout& layout, CgroupHandle& handle, Fill fill) {
+  DWAE_TRY(handle.check_dirs());
+  Context ctx(layout, handle);
+  T value;
+  DWAE_TRY(fill(ctx, value));
+  return value;
+}
+
 }  // namespace
 
 Result<CgroupSettings> CgroupReader::read_settings(CgroupHandle& handle) const {
-  DWAE_TRY(handle.check_dirs());
-  Context ctx(*layout_, handle);
-  CgroupSettings s;
-  DWAE_TRY(read_settings_into(ctx, s));
-  return s;
+  return read_with<CgroupSettings>(*layout_, handle, read_settings_into);
 }
 
 Result<CgroupStats> CgroupReader::read_stats(CgroupHandle& handle) const {
-  DWAE_TRY(handle.check_dirs());
-  Context ctx(*layout_, handle);
-  CgroupStats s;
-  DWAE_TRY(read_stats_into(ctx, s));
-  return s;
+  return read_with<CgroupStats>(*layout_, handle, read_stats_into);
 }
 
 Result<CgroupSnapshot> CgroupReader::read(CgroupHandle& handle) const {
-  DWAE_TRY(handle.check_dirs());
-  Context ctx(*layout_, handle);
-  CgroupSnapshot snap;
-  DWAE_TRY(read_stats_into(ctx, snap.stats));
-  DWAE_TRY(read_settings_into(ctx, snap.settings));
-  return snap;
+  // Statistics first: a vanished cgroup shows as ENODEV on its open statistics files.
+  return read_with<CgroupSnapshot>(*layout_, handle,
+                                   [](Context& ctx, CgroupSnapshot& snap) -> Status {
+                                     DWAE_TRY(read_stats_into(ctx, snap.stats));
+                                     return read_settings_into(ctx, snap.settings);
+                                   });
 }
 
 Result<CgroupSettings> CgroupReader::read_settings(const CgroupDirs& dirs) const {
