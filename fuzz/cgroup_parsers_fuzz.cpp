@@ -2,6 +2,7 @@
 // survives format_cpu_list unchanged.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "dwae/hostfs/parsers.h"
@@ -17,6 +18,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto& [key, value] = keyed->front();
     if (find_key(*keyed, key) != value) __builtin_trap();
   }
+  // The allocation-free scan accepts exactly what parse_flat_keyed accepts, with equal values.
+  std::optional<uint64_t> scanned;
+  const std::string_view first_key =
+      keyed.ok() && !keyed->empty() ? std::string_view(keyed->front().first) : "anon";
+  const auto scan = scan_flat_keyed(text, {{first_key, &scanned}});
+  if (scan.ok() != keyed.ok()) __builtin_trap();
+  if (keyed.ok() && scanned != find_key(*keyed, first_key)) __builtin_trap();
   (void)parse_u64_or_max(text);
   (void)parse_bool01(text);
   (void)parse_cpu_max(text);

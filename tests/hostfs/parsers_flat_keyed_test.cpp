@@ -71,3 +71,27 @@ TEST(ParseFlatKeyed, RejectsGarbageNamingTheLine) {
 
 }  // namespace
 }  // namespace dwae::hostfs
+
+namespace dwae::hostfs {
+namespace {
+
+TEST(ScanFlatKeyed, StoresWantedKeysWithoutAllocating) {
+  std::optional<uint64_t> anon, missing, file;
+  ASSERT_TRUE(scan_flat_keyed("anon 10\nfile 20\nanon 99\nshmem 3\n",
+                              {{"anon", &anon}, {"file", &file}, {"nope", &missing}})
+                  .ok());
+  EXPECT_EQ(anon, 10u);  // the first occurrence wins, as find_key does
+  EXPECT_EQ(file, 20u);
+  EXPECT_FALSE(missing.has_value());
+}
+
+TEST(ScanFlatKeyed, RejectsWhatParseFlatKeyedRejects) {
+  std::optional<uint64_t> v;
+  for (const char* bad : {"anon\n", "anon x\n", "anon 1 2\n", "anon -1\n"}) {
+    EXPECT_FALSE(scan_flat_keyed(bad, {{"anon", &v}}).ok()) << bad;
+    EXPECT_FALSE(parse_flat_keyed(bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace dwae::hostfs

@@ -309,6 +309,24 @@ Result<KeyedValues> parse_flat_keyed(std::string_view text) {
   return values;
 }
 
+Status scan_flat_keyed(std::string_view text, std::initializer_list<KeyTarget> wanted) {
+  for (const auto& w : wanted) *w.out = std::nullopt;
+  Lines lines(text);
+  std::string_view line, key, value;
+  while (lines.next(line)) {
+    Fields fields(line);
+    if (!fields.next(key) || !fields.next(value) || !fields.at_end()) {
+      return line_error("flat-keyed file", lines.number(), "expected 'key value'", line);
+    }
+    const auto number = parse_uint64(value);
+    if (!number) return line_error("flat-keyed file", lines.number(), "bad number", line);
+    for (const auto& w : wanted) {
+      if (w.key == key && !w.out->has_value()) *w.out = *number;
+    }
+  }
+  return Status::success();
+}
+
 std::optional<uint64_t> find_key(const KeyedValues& values, std::string_view key) {
   for (const auto& [name, value] : values) {
     if (name == key) return value;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,13 @@ using KeyedValues = std::vector<std::pair<std::string, uint64_t>>;
 Result<KeyedValues> parse_flat_keyed(std::string_view text);
 // Looks a key up in parsed flat-keyed content.
 std::optional<uint64_t> find_key(const KeyedValues& values, std::string_view key);
+// The same validation as parse_flat_keyed, without allocating: each wanted key that occurs is
+// stored in its target (the first occurrence wins); other keys are checked and skipped.
+struct KeyTarget {
+  std::string_view key;
+  std::optional<uint64_t>* out;
+};
+Status scan_flat_keyed(std::string_view text, std::initializer_list<KeyTarget> wanted);
 
 // A file holding one unsigned number, or "max" (returned as kUnlimited). Accepts a negative
 // "-1" as kUnlimited too, which v1 cpu.cfs_quota_us uses.

@@ -189,24 +189,40 @@ Status read_pressure(Context& ctx, CgroupStats& stats) {
   return Status::success();
 }
 
+// Reads a flat-keyed file and stores the wanted keys; an absent file leaves them empty.
+Status scan_into(Context& ctx, Slot slot, const char* name,
+                 std::initializer_list<KeyTarget> wanted) {
+  auto text = ctx.read(slot, name);
+  if (!text) return text.error();
+  if (!text->has_value()) return Status::success();
+  if (auto s = scan_flat_keyed(**text, wanted); !s) {
+    return Error{std::string(name) + ": " + s.error().message};
+  }
+  return Status::success();
+}
+
+std::optional<uint64_t> times(const std::optional<uint64_t>& v, uint64_t factor) {
+  if (!v) return std::nullopt;
+  return *v * factor;
+}
+
 Status read_cpu_stats(Context& ctx, CgroupStats& stats) {
   {
     DWAE_TRY_FD(fd, ctx.fd(Controller::kCpu));
     if (fd >= 0) {
-      std::optional<KeyedValues> cpu_stat;
-      DWAE_TRY(read_into(ctx, fd, "cpu.stat", cpu_stat, parse_flat_keyed));
-      if (cpu_stat) {
-        stats.nr_periods = find_key(*cpu_stat, "nr_periods");
-        stats.nr_throttled = find_key(*cpu_stat, "nr_throttled");
-        if (auto us = find_key(*cpu_stat, "throttled_usec")) {
-          stats.throttled_ns = *us * 1000;
-        } else {
-          stats.throttled_ns = find_key(*cpu_stat, "throttled_time");  // v1: nanoseconds
-        }
-        if (auto us = find_key(*cpu_stat, "usage_usec")) stats.cpu_usage_ns = *us * 1000;
-        if (auto us = find_key(*cpu_stat, "user_usec")) stats.cpu_user_ns = *us * 1000;
-        if (auto us = find_key(*cpu_stat, "system_usec")) stats.cpu_system_ns = *us * 1000;
-      }
+      std::optional<uint64_t> throttled_us, throttled_time, usage_us, user_us, system_us;
+      DWAE_TRY(scan_into(ctx, fd, "cpu.stat",
+                         {{"nr_periods", &stats.nr_periods},
+                          {"nr_throttled", &stats.nr_throttled},
+                          {"throttled_usec", &throttled_us},
+                          {"throttled_time", &throttled_time},  // v1: nanoseconds
+                          {"usage_usec", &usage_us},
+                          {"user_usec", &user_us},
+                          {"system_usec", &system_us}}));
+      stats.throttled_ns = throttled_us ? times(throttled_us, 1000) : throttled_time;
+      if (usage_us) stats.cpu_usage_ns = *usage_us * 1000;
+      if (user_us) stats.cpu_user_ns = *user_us * 1000;
+      if (system_us) stats.cpu_system_ns = *system_us * 1000;
     }
   }
   if (!ctx.v2(Controller::kCpuacct)) {
@@ -220,11 +236,9 @@ Status read_cpu_stats(Context& ctx, CgroupStats& stats) {
     // Hybrid host without a v1 cpuacct: the v2 mount's cpu.stat always has usage_usec.
     DWAE_TRY_FD(fd, ctx.unified_fd());
     if (fd >= 0) {
-      std::optional<KeyedValues> cpu_stat;
-      DWAE_TRY(read_into(ctx, fd, "cpu.stat", cpu_stat, parse_flat_keyed));
-      if (cpu_stat) {
-        if (auto us = find_key(*cpu_stat, "usage_usec")) stats.cpu_usage_ns = *us * 1000;
-      }
+      std::optional<uint64_t> usage_us;
+      DWAE_TRY(scan_into(ctx, fd, "cpu.stat", {{"usage_usec", &usage_us}}));
+      stats.cpu_usage_ns = times(usage_us, 1000);
     }
   }
   return Status::success();
@@ -236,22 +250,22 @@ Status read_memory_stats(Context& ctx, CgroupStats& stats) {
   const bool v2 = ctx.v2(Controller::kMemory);
   DWAE_TRY(read_into(ctx, fd, v2 ? "memory.current" : "memory.usage_in_bytes",
                      stats.memory_current_bytes, parse_u64));
-  std::optional<KeyedValues> stat;
-  DWAE_TRY(read_into(ctx, fd, "memory.stat", stat, parse_flat_keyed));
-  if (stat) {
-    stats.memory_anon_bytes = find_key(*stat, v2 ? "anon" : "rss");
-    stats.memory_file_bytes = find_key(*stat, v2 ? "file" : "cache");
-    stats.pgfault = find_key(*stat, v2 ? "pgfault" : "total_pgfault");
-    stats.pgmajfault = find_key(*stat, v2 ? "pgmajfault" : "total_pgmajfault");
-    if (!stats.pgfault) stats.pgfault = find_key(*stat, "pgfault");
-    if (!stats.pgmajfault) stats.pgmajfault = find_key(*stat, "pgmajfault");
-  }
-  std::optional<KeyedValues> events;
-  DWAE_TRY(
-      read_into(ctx, fd, v2 ? "memory.events" : "memory.oom_control", events, parse_flat_keyed));
-  if (events) {
-    stats.oom_kills = find_key(*events, "oom_kill");
-    if (v2) stats.memory_high_events = find_key(*events, "high");
+  // v1 names: rss/cache, and total_* (hierarchical) fault counts, else the local ones.
+  std::optional<uint64_t> pgfault, pgmajfault;
+  DWAE_TRY(scan_into(ctx, fd, "memory.stat",
+                     {{v2 ? "anon" : "rss", &stats.memory_anon_bytes},
+                      {v2 ? "file" : "cache", &stats.memory_file_bytes},
+                      {v2 ? "pgfault" : "total_pgfault", &stats.pgfault},
+                      {v2 ? "pgmajfault" : "total_pgmajfault", &stats.pgmajfault},
+                      {"pgfault", &pgfault},
+                      {"pgmajfault", &pgmajfault}}));
+  if (!stats.pgfault) stats.pgfault = pgfault;
+  if (!stats.pgmajfault) stats.pgmajfault = pgmajfault;
+  if (v2) {
+    DWAE_TRY(scan_into(ctx, fd, "memory.events",
+                       {{"oom_kill", &stats.oom_kills}, {"high", &stats.memory_high_events}}));
+  } else {
+    DWAE_TRY(scan_into(ctx, fd, "memory.oom_control", {{"oom_kill", &stats.oom_kills}}));
   }
   return Status::success();
 }
