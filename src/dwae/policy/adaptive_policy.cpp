@@ -3,6 +3,7 @@
 #include "dwae/policy/adaptive_policy.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace dwae::policy {
@@ -20,16 +21,21 @@ Decision AdaptivePolicy::decide(const HostSample& now, const std::vector<Workloa
   last_.decision.at = now.at;
   const auto entries = tracker_.update(now, workloads);
   for (const auto& info : workloads) {
-    if (std::find(seen_.begin(), seen_.end(), info.name) != seen_.end()) continue;
-    seen_.push_back(info.name);
+    if (!seen_.insert(info.name).second) continue;
     const auto it = setup_.base.find(info.name);
     if (it == setup_.base.end()) continue;
     last_.decision.workloads.push_back({info.name, it->second});
     last_.explanations.push_back({info.name, name(), "configured settings", {}, {}});
   }
   if (entries.empty()) return last_.decision;
-  for (auto& p : propose(entries, tracker_.host(), now.at)) {
-    const auto e = std::find_if(entries.begin(), entries.end(),
+  auto proposals = propose(entries, tracker_.host(), now.at);
+  for (size_t i = 0; i < proposals.size(); ++i) {
+    Proposed& p = proposals[i];
+    // Policies usually propose in entry order: try the same index first (1,000 workloads would
+    // otherwise cost a quadratic name search per tick).
+    auto e = i < entries.size() && entries[i].info->name == p.workload
+                 ? entries.begin() + static_cast<std::ptrdiff_t>(i)
+                 : std::find_if(entries.begin(), entries.end(),
                                 [&](const auto& x) { return x.info->name == p.workload; });
     if (e == entries.end()) continue;
     const ResourceTargets& applied = e->sample->applied;
@@ -45,8 +51,10 @@ Decision AdaptivePolicy::decide(const HostSample& now, const std::vector<Workloa
     if (t.memory_low_bytes && *t.memory_low_bytes == applied.memory_low_bytes.value_or(0))
       t.memory_low_bytes.reset();
     if (t == ResourceTargets{}) continue;
-    WorkloadExplanation why{
-        p.workload, name(), std::move(p.reason), {}, std::move(shielded.guards)};
+    std::vector<GuardAction> guards = std::move(p.guards);
+    guards.insert(guards.end(), std::make_move_iterator(shielded.guards.begin()),
+                  std::make_move_iterator(shielded.guards.end()));
+    WorkloadExplanation why{p.workload, name(), std::move(p.reason), {}, std::move(guards)};
     for (const auto f : p.mattered) why.features.push_back({feature_name(f), get(e->features, f)});
     last_.decision.workloads.push_back({p.workload, std::move(t)});
     last_.explanations.push_back(std::move(why));

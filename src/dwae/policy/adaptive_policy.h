@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ class AdaptivePolicy : public Policy {
     Proposal proposal;
     std::string reason;
     std::vector<features::Feature> mattered;  // most important first
+    // Guards the policy itself applied before the shield (PPO's out-of-distribution fallback).
+    std::vector<GuardAction> guards;
   };
   using Entries = std::vector<features::FeatureTracker::Entry>;
   virtual std::vector<Proposed> propose(const Entries& entries, const features::HostContext& host,
@@ -45,7 +48,7 @@ class AdaptivePolicy : public Policy {
   AdaptiveSetup setup_;
   features::FeatureTracker tracker_;
   Shield shield_;
-  std::vector<std::string> seen_;
+  std::set<std::string> seen_;
   ExplainedDecision last_;
 };
 

@@ -16,14 +16,14 @@ struct FeatureContribution {
 };
 
 struct GuardAction {
-  std::string guard;  // "nan", "floor", "ceiling", "rate-limit", "dwell", "class"
+  std::string guard;  // "nan", "floor", "ceiling", "rate-limit", "dwell", "class", "ood"
   std::string field;  // "cpu.weight", "cpu.idle", "memory.low", "io.weight"
   std::string detail;
 };
 
 struct WorkloadExplanation {
   std::string workload;
-  std::string policy;  // "rule", "feedback"
+  std::string policy;  // "rule", "feedback", "ppo"
   std::string reason;  // the rule that fired or the controller's state, in words
   std::vector<FeatureContribution> features;  // most important first
   std::vector<GuardAction> guards;            // empty when the shield passed it unchanged

@@ -52,6 +52,8 @@ class FeedbackPolicy final : public AdaptivePolicy {
  private:
   std::vector<Proposed> propose(const Entries& entries, const features::HostContext& host,
                                 Nanos now) override;
+  // PPO falls back to this controller for workloads outside its training range.
+  friend class PpoPolicy;
   FeedbackConfig config_;
   std::map<std::string, ControllerState> controllers_;
 };

@@ -7,6 +7,7 @@
 
 #include "dwae/common/clock.h"
 #include "dwae/policy/feedback_policy.h"
+#include "dwae/policy/ppo_policy.h"
 #include "dwae/policy/rule_policy.h"
 #include "dwae/policy/static_policy.h"
 #include "dwae/sim/sim_host.h"
@@ -52,12 +53,13 @@ std::map<std::string, ResourceTargets> static_targets(const Scenario& scenario) 
 }
 
 Result<std::unique_ptr<policy::Policy>> make_policy(const std::string& name,
-                                                    const Scenario& scenario) {
+                                                    const Scenario& scenario,
+                                                    const std::string& model_path) {
   if (name == "static") {
     return std::unique_ptr<policy::Policy>(
         std::make_unique<policy::StaticPolicy>(static_targets(scenario)));
   }
-  if (name == "rule" || name == "feedback") {
+  if (name == "rule" || name == "feedback" || name == "ppo") {
     // Adaptive policies start from the scenario's static settings, know the topology and the
     // vCPUs sold, and use the shield's default class bounds (scenarios carry no bounds).
     policy::AdaptiveSetup setup;
@@ -70,9 +72,17 @@ Result<std::unique_ptr<policy::Policy>> make_policy(const std::string& name,
     if (name == "rule") {
       return std::unique_ptr<policy::Policy>(std::make_unique<policy::RulePolicy>(setup));
     }
+    if (name == "ppo") {
+      auto ppo = policy::PpoPolicy::load(setup, model_path);
+      if (!ppo) {
+        return Error{"policy 'ppo' needs a trained policy file at " + model_path +
+                     " (none is shipped yet; training comes later): " + ppo.error().message};
+      }
+      return std::unique_ptr<policy::Policy>(std::move(*ppo));
+    }
     return std::unique_ptr<policy::Policy>(std::make_unique<policy::FeedbackPolicy>(setup));
   }
-  return Error{"unknown policy '" + name + "' (available: static, rule, feedback)"};
+  return Error{"unknown policy '" + name + "' (available: static, rule, feedback, ppo)"};
 }
 
 Report run_scenario(const Scenario& scenario, policy::Policy& policy) {

@@ -15,9 +15,12 @@ namespace dwae::sim {
 
 // The static settings the scenario gives each workload.
 std::map<std::string, ResourceTargets> static_targets(const Scenario& scenario);
-// A policy by name: "static", "rule" or "feedback".
-Result<std::unique_ptr<policy::Policy>> make_policy(const std::string& name,
-                                                    const Scenario& scenario);
+// The trained policy file "ppo" loads unless told otherwise (relative to the working directory).
+inline constexpr const char* kDefaultPolicyModel = "models/default.policy";
+// A policy by name: "static", "rule", "feedback" or "ppo" (which loads `model_path`).
+Result<std::unique_ptr<policy::Policy>> make_policy(
+    const std::string& name, const Scenario& scenario,
+    const std::string& model_path = kDefaultPolicyModel);
 Report run_scenario(const Scenario& scenario, policy::Policy& policy);
 
 }  // namespace dwae::sim
