@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
+#include <unordered_map>
 
 namespace dwae::features {
 
@@ -27,37 +29,6 @@ double ratio(double part, double whole) {
 
 uint64_t minus(uint64_t now, uint64_t prev) {
   return now > prev ? now - prev : 0;
-}
-
-template <typename Get>
-double mean_of(const std::deque<Tick>& ticks, Nanos since, Get get) {
-  double sum = 0;
-  size_t n = 0;
-  for (const auto& t : ticks) {
-    if (t.at < since) continue;
-    sum += get(t);
-    ++n;
-  }
-  return n > 0 ? sum / static_cast<double>(n) : 0;
-}
-
-template <typename Get>
-double max_of(const std::deque<Tick>& ticks, Get get) {
-  double m = 0;
-  for (const auto& t : ticks) m = std::max(m, get(t));
-  return m;
-}
-
-// Nearest-rank percentile of a per-tick value over the window.
-template <typename Get>
-double percentile_of(const std::deque<Tick>& ticks, double q, Get get) {
-  if (ticks.empty()) return 0;
-  std::vector<double> v;
-  v.reserve(ticks.size());
-  for (const auto& t : ticks) v.push_back(get(t));
-  std::sort(v.begin(), v.end());
-  const auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
-  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
 }
 
 }  // namespace
@@ -146,9 +117,68 @@ Tick derive(const WorkloadSample& now, const WorkloadSample& prev, Nanos dt) {
   return t;
 }
 
+void FeatureWindow::add(Sums& s, const Tick& t, double runq, double sign) {
+  s.cpu_cores += sign * t.cpu_cores;
+  s.runq_scaled += sign * runq;
+  s.throttled += sign * t.throttled_share;
+  s.psi_cpu_some += sign * t.psi_cpu_some;
+  s.net_drop += sign * t.net_drop_share;
+  if (sign > 0) {
+    ++s.n;
+  } else if (s.n > 0) {
+    --s.n;
+  }
+}
+
+double FeatureWindow::percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+// Running sums drift by rounding as values come and go; they are rebuilt from the ticks
+// every so often so the drift stays far below the features' resolution.
+void FeatureWindow::recompute_sums() {
+  all_ = Sums{};
+  recent_ = Sums{};
+  for (size_t i = 0; i < ticks_.size(); ++i) {
+    add(all_, ticks_[i], runq_scaled_[i], 1);
+    if (i >= recent_begin_) add(recent_, ticks_[i], runq_scaled_[i], 1);
+  }
+}
+
 void FeatureWindow::push(const Tick& tick) {
+  const double runq = latency_scale(tick.runq_p99_ns);
+  const double io = latency_scale(tick.io_p99_ns);
   ticks_.push_back(tick);
-  while (!ticks_.empty() && ticks_.front().at < tick.at - kSpan) ticks_.pop_front();
+  runq_scaled_.push_back(runq);
+  io_scaled_.push_back(io);
+  add(all_, tick, runq, 1);
+  add(recent_, tick, runq, 1);
+  runq_sorted_.insert(std::upper_bound(runq_sorted_.begin(), runq_sorted_.end(), runq), runq);
+  io_sorted_.insert(std::upper_bound(io_sorted_.begin(), io_sorted_.end(), io), io);
+  while (!max_mem_.empty() && max_mem_.back().second <= tick.psi_memory_some) max_mem_.pop_back();
+  max_mem_.emplace_back(tick.at, tick.psi_memory_some);
+
+  // Leave the last 5 s.
+  while (recent_begin_ < ticks_.size() && ticks_[recent_begin_].at < tick.at - kRecent) {
+    add(recent_, ticks_[recent_begin_], runq_scaled_[recent_begin_], -1);
+    ++recent_begin_;
+  }
+  // Leave the 60 s window.
+  while (!ticks_.empty() && ticks_.front().at < tick.at - kSpan) {
+    const Tick& old = ticks_.front();
+    add(all_, old, runq_scaled_.front(), -1);
+    runq_sorted_.erase(
+        std::lower_bound(runq_sorted_.begin(), runq_sorted_.end(), runq_scaled_.front()));
+    io_sorted_.erase(std::lower_bound(io_sorted_.begin(), io_sorted_.end(), io_scaled_.front()));
+    if (!max_mem_.empty() && max_mem_.front().first <= old.at) max_mem_.pop_front();
+    if (recent_begin_ > 0) --recent_begin_;
+    ticks_.pop_front();
+    runq_scaled_.pop_front();
+    io_scaled_.pop_front();
+    if (++pops_ % 256 == 0) recompute_sums();
+  }
 }
 
 void update_host_context(HostContext& host, const std::vector<Tick>& ticks) {
@@ -171,28 +201,25 @@ FeatureVector extract(const Tick& tick, const FeatureWindow& window, const Workl
     v[static_cast<size_t>(f)] = bounded(value, lo, hi);
   };
   const double cpus = std::max<uint32_t>(1, host.cpus);
-  const auto& ticks = window.ticks();
-  const Nanos recent = tick.at - FeatureWindow::kRecent;
-  const Nanos all = Nanos::min();
+  const auto& all = window.all();
+  const auto& recent = window.recent();
+  const auto mean = [](double sum, size_t n) { return n > 0 ? sum / static_cast<double>(n) : 0; };
 
-  const auto cpu = [&](const Tick& t) { return t.cpu_cores / cpus; };
-  const auto runq = [](const Tick& t) { return latency_scale(t.runq_p99_ns); };
-  set(Feature::kCpuUse, cpu(tick), 0, 1);
-  set(Feature::kCpuUseMean, mean_of(ticks, all, cpu), 0, 1);
-  set(Feature::kCpuUseTrend, mean_of(ticks, recent, cpu) - mean_of(ticks, all, cpu), -1, 1);
-  set(Feature::kRunqP99, runq(tick), 0, 1);
-  set(Feature::kRunqP99P95, percentile_of(ticks, 0.95, runq), 0, 1);
-  set(Feature::kRunqP99Trend, mean_of(ticks, recent, runq) - mean_of(ticks, all, runq), -1, 1);
+  set(Feature::kCpuUse, tick.cpu_cores / cpus, 0, 1);
+  const double cpu_all = mean(all.cpu_cores, all.n) / cpus;
+  set(Feature::kCpuUseMean, cpu_all, 0, 1);
+  set(Feature::kCpuUseTrend, mean(recent.cpu_cores, recent.n) / cpus - cpu_all, -1, 1);
+  set(Feature::kRunqP99, latency_scale(tick.runq_p99_ns), 0, 1);
+  set(Feature::kRunqP99P95, window.runq_scaled_percentile(0.95), 0, 1);
+  set(Feature::kRunqP99Trend, mean(recent.runq_scaled, recent.n) - mean(all.runq_scaled, all.n), -1,
+      1);
   set(Feature::kThrottledShare, tick.throttled_share, 0, 1);
-  set(Feature::kThrottledMean, mean_of(ticks, all, [](const Tick& t) { return t.throttled_share; }),
-      0, 1);
+  set(Feature::kThrottledMean, mean(all.throttled, all.n), 0, 1);
   set(Feature::kPsiCpuSome, tick.psi_cpu_some, 0, 1);
-  set(Feature::kPsiCpuSomeMean, mean_of(ticks, all, [](const Tick& t) { return t.psi_cpu_some; }),
-      0, 1);
+  set(Feature::kPsiCpuSomeMean, mean(all.psi_cpu_some, all.n), 0, 1);
   set(Feature::kPsiCpuFull, tick.psi_cpu_full, 0, 1);
   set(Feature::kPsiMemorySome, tick.psi_memory_some, 0, 1);
-  set(Feature::kPsiMemorySomeMax, max_of(ticks, [](const Tick& t) { return t.psi_memory_some; }), 0,
-      1);
+  set(Feature::kPsiMemorySomeMax, window.max_psi_memory_some(), 0, 1);
   set(Feature::kReclaimStall, tick.reclaim_stall, 0, 1);
   const uint64_t high = now.applied.memory_high_bytes.value_or(kNoLimit);
   const double limit =
@@ -200,12 +227,10 @@ FeatureVector extract(const Tick& tick, const FeatureWindow& window, const Workl
   set(Feature::kMemoryUseVsHigh, ratio(static_cast<double>(now.memory_current_bytes), limit) / 2, 0,
       1);
   set(Feature::kPsiIoSome, tick.psi_io_some, 0, 1);
-  const auto io = [](const Tick& t) { return latency_scale(t.io_p99_ns); };
-  set(Feature::kIoP99, io(tick), 0, 1);
-  set(Feature::kIoP99P95, percentile_of(ticks, 0.95, io), 0, 1);
+  set(Feature::kIoP99, latency_scale(tick.io_p99_ns), 0, 1);
+  set(Feature::kIoP99P95, window.io_scaled_percentile(0.95), 0, 1);
   set(Feature::kNetDropShare, tick.net_drop_share, 0, 1);
-  set(Feature::kNetDropShareMean,
-      mean_of(ticks, all, [](const Tick& t) { return t.net_drop_share; }), 0, 1);
+  set(Feature::kNetDropShareMean, mean(all.net_drop, all.n), 0, 1);
   set(Feature::kNetQueueDepth, std::log2(1.0 + static_cast<double>(now.net_queue_depth)) / 16, 0,
       1);
   if (info.p99_target && info.p99_target->count() > 0) {
@@ -234,15 +259,18 @@ std::vector<FeatureTracker::Entry> FeatureTracker::update(const HostSample& now,
   host_.cpus = now.cpus;
   host_.memory_total_bytes = now.memory_total_bytes;
   const Nanos dt = have_prev_ ? now.at - prev_at_ : Nanos{0};
+  std::unordered_map<std::string_view, const WorkloadSample*> by_name;
+  by_name.reserve(now.workloads.size());
+  for (const auto& w : now.workloads) by_name.emplace(w.name, &w);
   for (const auto& info : infos) {
-    const auto s = std::find_if(now.workloads.begin(), now.workloads.end(),
-                                [&](const WorkloadSample& w) { return w.name == info.name; });
-    if (s == now.workloads.end()) continue;
+    const auto found = by_name.find(info.name);
+    if (found == by_name.end()) continue;
+    const WorkloadSample* s = found->second;
     const auto p = prev_.find(info.name);
     if (p == prev_.end() || dt.count() <= 0) continue;
     Entry e;
     e.info = &info;
-    e.sample = &*s;
+    e.sample = s;
     e.tick = derive(*s, p->second, dt);
     e.tick.at = now.at;
     out.push_back(e);
@@ -257,8 +285,11 @@ std::vector<FeatureTracker::Entry> FeatureTracker::update(const HostSample& now,
     e.features = extract(e.tick, window, *e.sample, *e.info, host_);
   }
   // Forget workloads that vanished; keep this sample as the next one's previous.
-  prev_.clear();
+  // Assigning in place reuses the map's nodes tick after tick; only vanished names are erased.
   for (const auto& w : now.workloads) prev_[w.name] = w;
+  for (auto it = prev_.begin(); it != prev_.end();) {
+    it = by_name.count(it->first) > 0 ? std::next(it) : prev_.erase(it);
+  }
   for (auto it = windows_.begin(); it != windows_.end();) {
     it = prev_.count(it->first) > 0 ? std::next(it) : windows_.erase(it);
   }

@@ -84,17 +84,43 @@ struct Tick {
 // derive(now, prev, dt): the rates between two cumulative samples. dt <= 0 gives zero rates.
 Tick derive(const WorkloadSample& now, const WorkloadSample& prev, Nanos dt);
 
-// The last 60 s of ticks of one workload (oldest first).
+// The last 60 s of ticks of one workload (oldest first), with the window statistics the
+// features use kept up to date on every push, so extracting is O(1) in the window length:
+// sums over the whole window and over its last 5 s, the running maximum of memory pressure,
+// and the sorted scaled latencies for nearest-rank percentiles.
 class FeatureWindow {
  public:
   static constexpr Nanos kSpan{60'000'000'000};
   static constexpr Nanos kRecent{5'000'000'000};
+
+  struct Sums {
+    double cpu_cores = 0, runq_scaled = 0, throttled = 0, psi_cpu_some = 0, net_drop = 0;
+    size_t n = 0;
+  };
+
   void push(const Tick& tick);  // drops ticks older than kSpan before tick.at
   const std::deque<Tick>& ticks() const { return ticks_; }
   bool empty() const { return ticks_.empty(); }
 
+  const Sums& all() const { return all_; }
+  const Sums& recent() const { return recent_; }  // ticks at or after newest - kRecent
+  double max_psi_memory_some() const { return max_mem_.empty() ? 0 : max_mem_.front().second; }
+  // Nearest-rank q-percentile of latency_scale(runq_p99_ns) / (io_p99_ns) over the window.
+  double runq_scaled_percentile(double q) const { return percentile(runq_sorted_, q); }
+  double io_scaled_percentile(double q) const { return percentile(io_sorted_, q); }
+
  private:
+  static void add(Sums& s, const Tick& t, double runq, double sign);
+  static double percentile(const std::vector<double>& sorted, double q);
+  void recompute_sums();
+
   std::deque<Tick> ticks_;
+  std::deque<double> runq_scaled_, io_scaled_;  // parallel to ticks_
+  size_t recent_begin_ = 0;                     // index of the first tick in recent_
+  Sums all_, recent_;
+  std::deque<std::pair<Nanos, double>> max_mem_;  // decreasing values: a sliding maximum
+  std::vector<double> runq_sorted_, io_sorted_;
+  size_t pops_ = 0;
 };
 
 // Host-wide context shared by every workload's vector.

@@ -4,6 +4,7 @@
 #include "dwae/policy/ppo_policy.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <utility>
@@ -17,10 +18,20 @@ namespace {
 
 constexpr size_t kMattered = 3;  // features named in an explanation
 
+// "cpu.weight +12.5 %": integer formatting, because this runs for every workload every tick
+// and printf-style float formatting would dominate decide().
 std::string format_action(ActionResource r, double relative) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s %+.1f %%", action_resource_name(r), relative * 100.0);
-  return buf;
+  const long tenths = std::lround(relative * 1000.0);  // tenths of a percent
+  std::string out = action_resource_name(r);
+  out += tenths < 0 ? " -" : " +";
+  const long magnitude = tenths < 0 ? -tenths : tenths;
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, magnitude / 10).ptr;
+  out.append(digits, end);
+  out += '.';
+  out += static_cast<char>('0' + magnitude % 10);
+  out += " %";
+  return out;
 }
 
 }  // namespace

@@ -4,17 +4,23 @@
 #include "dwae/policy/shield.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <sstream>
+#include <string>
 
 namespace dwae::policy {
 
 namespace {
 
+// "from -> to" with the shortest round-trip spelling of each number; std::to_chars, because
+// this runs for every guarded field every tick and stream formatting would dominate decide().
 std::string describe(double from, double to) {
-  std::ostringstream s;
-  s << from << " -> " << to;
-  return s.str();
+  char buf[80];
+  char* p = std::to_chars(buf, buf + 32, from).ptr;
+  const char arrow[] = " -> ";
+  p = std::copy(arrow, arrow + 4, p);
+  p = std::to_chars(p, buf + sizeof buf, to).ptr;
+  return std::string(buf, p);
 }
 
 // One numeric field through the guards. Returns the guarded value; `integral` rounds it to a
