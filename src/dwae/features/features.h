@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "dwae/host/host.h"
@@ -165,8 +166,8 @@ class FeatureTracker {
 
  private:
   HostContext host_;
-  std::map<std::string, WorkloadSample> prev_;
-  std::map<std::string, FeatureWindow> windows_;
+  std::unordered_map<std::string, WorkloadSample> prev_;
+  std::unordered_map<std::string, FeatureWindow> windows_;
   Nanos prev_at_{0};
   bool have_prev_ = false;
 };
