@@ -27,7 +27,7 @@ struct ActuatorOptions {
   // The actuator plans against the values it last wrote and read back, and re-reads a
   // workload's settings from the kernel every `refresh_ticks` applies (and after any failure),
   // so changes made by others are picked up within that many ticks. 0: read every tick.
-  int refresh_ticks = 10;
+  int refresh_ticks = 25;
 };
 
 struct ManagedWorkload {
