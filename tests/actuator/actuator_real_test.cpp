@@ -92,24 +92,18 @@ TEST_F(RealCgroupTest, CpusetAndMemoryWritesAreReadBackAndRestored) {
 }
 
 TEST_F(RealCgroupTest, DryRunPlansButWritesNothing) {
-  const std::string weight_file = v1(Controller::kCpu) ? "cpu.shares" : "cpu.weight";
-  const std::string before = value_of(file(Controller::kCpu, weight_file));
+  const std::string before = value_of(weight_file());
   options_.dry_run = true;
   RealFileSystem fs;
   auto actuator = CgroupActuator::create(layout_, options_, fs);
   ASSERT_TRUE(actuator.ok());
   actuator->set_workloads({workload_});
-  Decision d;
-  d.workloads.push_back(WorkloadDecision{"w", {}});
-  d.workloads[0].targets.cpu_weight = 777;
-  const auto report = actuator->apply(d);
+  const auto report = actuator->apply(weight_decision(777));
   EXPECT_EQ(report.workloads_applied, 1u);
   ASSERT_EQ(actuator->last_plans().size(), 1u);
   EXPECT_EQ(actuator->last_plans()[0].writes.size(), 1u);
-  bool said_dry_run = false;
-  for (const auto& f : report.fields) said_dry_run |= f.message.starts_with("dry-run:");
-  EXPECT_TRUE(said_dry_run);
-  EXPECT_EQ(value_of(file(Controller::kCpu, weight_file)), before);
+  EXPECT_TRUE(mentions(report, "dry-run:"));
+  EXPECT_EQ(value_of(weight_file()), before);
   EXPECT_EQ(::access(options_.journal_path.c_str(), F_OK), -1);  // no journal either
 }
 
@@ -117,22 +111,15 @@ TEST_F(RealCgroupTest, WritesOutsideTheRootsAreRefused) {
   // Roots that do not contain the sandbox: the actuator must refuse, and write nothing.
   dwae::test::TempDir elsewhere;
   options_.cgroup_roots = {elsewhere.path()};
-  const std::string weight_file = v1(Controller::kCpu) ? "cpu.shares" : "cpu.weight";
-  const std::string before = value_of(file(Controller::kCpu, weight_file));
+  const std::string before = value_of(weight_file());
   RealFileSystem fs;
   auto actuator = CgroupActuator::create(layout_, options_, fs);
   ASSERT_TRUE(actuator.ok());
   actuator->set_workloads({workload_});
-  Decision d;
-  d.workloads.push_back(WorkloadDecision{"w", {}});
-  d.workloads[0].targets.cpu_weight = 555;
-  const auto report = actuator->apply(d);
+  const auto report = actuator->apply(weight_decision(555));
   EXPECT_EQ(report.workloads_failed, 1u);
-  bool refused = false;
-  for (const auto& f : report.fields)
-    refused |= f.message.find("outside the configured") != std::string::npos;
-  EXPECT_TRUE(refused);
-  EXPECT_EQ(value_of(file(Controller::kCpu, weight_file)), before);
+  EXPECT_TRUE(mentions(report, "outside the configured"));
+  EXPECT_EQ(value_of(weight_file()), before);
 }
 
 TEST_F(RealCgroupTest, UnknownWorkloadFailsAloneAndOthersApply) {

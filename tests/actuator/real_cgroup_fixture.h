@@ -40,6 +40,25 @@ class RealCgroupTest : public ::testing::Test {
   std::string file(hostfs::Controller c, const std::string& name) const {
     return workload_.files.dirs.get(c) + "/" + name;
   }
+  // The file holding the CPU weight on this host (v1 shares or v2 weight).
+  std::string weight_file() const {
+    return file(hostfs::Controller::kCpu,
+                v1(hostfs::Controller::kCpu) ? "cpu.shares" : "cpu.weight");
+  }
+  // A decision that sets only the CPU weight of workload "w".
+  static Decision weight_decision(uint32_t weight) {
+    Decision d;
+    d.workloads.push_back(WorkloadDecision{"w", {}});
+    d.workloads[0].targets.cpu_weight = weight;
+    return d;
+  }
+  // True when any field of the report carries `text` in its message.
+  static bool mentions(const ApplyReport& report, std::string_view text) {
+    for (const auto& f : report.fields) {
+      if (f.message.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
   bool v1(hostfs::Controller c) const {
     return workload_.files.version[static_cast<size_t>(c)] == hostfs::CgroupVersion::kV1;
   }
