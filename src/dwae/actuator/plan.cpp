@@ -201,7 +201,10 @@ std::string limit_text(uint64_t v) {
 }
 
 // The file writes for one knob (several for per-device I/O limits).
-std::vector<PlannedWrite> writes_for(Knob k, const KnobState& after, const WorkloadFiles& f) {
+// `io_changed` lists the devices whose limits change (the others are not rewritten).
+std::vector<PlannedWrite> writes_for(Knob k, const KnobState& after,
+                                     const std::vector<IoDeviceLimit>& io_changed,
+                                     const WorkloadFiles& f) {
   const auto dir = [&](Controller c) { return f.dirs.get(c); };
   const auto v1 = [&](Controller c) {
     return f.version[static_cast<size_t>(c)] == CgroupVersion::kV1;
@@ -276,7 +279,7 @@ std::vector<PlannedWrite> writes_for(Knob k, const KnobState& after, const Workl
       }
       break;
     case Knob::kIoLimits:
-      for (const auto& l : *after.io_limits) {
+      for (const auto& l : io_changed) {
         const std::string dev = std::to_string(l.major) + ":" + std::to_string(l.minor);
         if (v1(Controller::kIo)) {
           const auto v = [](uint64_t x) { return std::to_string(x == kNoLimit ? 0 : x); };
@@ -482,6 +485,7 @@ Result<WorkloadPlan> plan_workload(const std::string& workload, const KnobState&
       unavailable("io_weight");
     }
   }
+  std::vector<IoDeviceLimit> io_changed;
   if (t.io_limits) {
     if (before.io_limits) {
       // Only the devices named change; others keep their limits.
@@ -499,8 +503,8 @@ Result<WorkloadPlan> plan_workload(const std::string& workload, const KnobState&
         }
         changed.push_back(l);
       }
-      after.io_limits = std::move(changed);  // the writes: changed devices only
-      if (after.io_limits->empty()) after.io_limits = before.io_limits;
+      after.io_limits = std::move(merged);  // the host's full list once the writes are done
+      io_changed = std::move(changed);      // the writes: changed devices only
     } else {
       unavailable("io_limits");
     }
@@ -549,23 +553,8 @@ Result<WorkloadPlan> plan_workload(const std::string& workload, const KnobState&
   }
   order.insert(order.end(), other_steps.begin(), other_steps.end());
   for (const Knob k : order) {
-    auto w = writes_for(k, after, files);
+    auto w = writes_for(k, after, io_changed, files);
     plan.writes.insert(plan.writes.end(), w.begin(), w.end());
-  }
-  if (after.io_limits != before.io_limits && after.io_limits) {
-    // Keep `after` describing the host: merge the changed devices into the full list.
-    auto merged = before.io_limits.value_or(std::vector<IoDeviceLimit>{});
-    for (const auto& l : *after.io_limits) {
-      auto it = std::find_if(merged.begin(), merged.end(), [&](const IoDeviceLimit& m) {
-        return m.major == l.major && m.minor == l.minor;
-      });
-      if (it == merged.end()) {
-        merged.push_back(l);
-      } else {
-        *it = l;
-      }
-    }
-    after.io_limits = std::move(merged);
   }
   if (after.cpuset_cpus != before.cpuset_cpus && before.cpuset_cpus && after.cpuset_cpus) {
     const bool shrink = std::includes(before.cpuset_cpus->begin(), before.cpuset_cpus->end(),
