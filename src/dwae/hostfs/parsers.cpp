@@ -291,10 +291,10 @@ constexpr size_t kStatFieldUtime = 14;
 constexpr size_t kStatFieldStime = 15;
 constexpr size_t kStatFieldProcessor = 39;
 
-}  // namespace
-
-Result<KeyedValues> parse_flat_keyed(std::string_view text) {
-  KeyedValues values;
+// Walks "key value" lines, calling visit(key, number) for each; the first malformed line is
+// the error. Shared by the allocating parse and the allocation-free scan.
+template <typename Visit>
+Status for_each_keyed(std::string_view text, Visit visit) {
   Lines lines(text);
   std::string_view line, key, value;
   while (lines.next(line)) {
@@ -304,27 +304,28 @@ Result<KeyedValues> parse_flat_keyed(std::string_view text) {
     }
     const auto number = parse_uint64(value);
     if (!number) return line_error("flat-keyed file", lines.number(), "bad number", line);
-    values.emplace_back(std::string(key), *number);
+    visit(key, *number);
   }
+  return Status::success();
+}
+
+}  // namespace
+
+Result<KeyedValues> parse_flat_keyed(std::string_view text) {
+  KeyedValues values;
+  auto status = for_each_keyed(
+      text, [&](std::string_view key, uint64_t v) { values.emplace_back(std::string(key), v); });
+  if (!status) return status.error();
   return values;
 }
 
 Status scan_flat_keyed(std::string_view text, std::initializer_list<KeyTarget> wanted) {
   for (const auto& w : wanted) *w.out = std::nullopt;
-  Lines lines(text);
-  std::string_view line, key, value;
-  while (lines.next(line)) {
-    Fields fields(line);
-    if (!fields.next(key) || !fields.next(value) || !fields.at_end()) {
-      return line_error("flat-keyed file", lines.number(), "expected 'key value'", line);
-    }
-    const auto number = parse_uint64(value);
-    if (!number) return line_error("flat-keyed file", lines.number(), "bad number", line);
+  return for_each_keyed(text, [&](std::string_view key, uint64_t v) {
     for (const auto& w : wanted) {
-      if (w.key == key && !w.out->has_value()) *w.out = *number;
+      if (w.key == key && !w.out->has_value()) *w.out = v;
     }
-  }
-  return Status::success();
+  });
 }
 
 std::optional<uint64_t> find_key(const KeyedValues& values, std::string_view key) {
