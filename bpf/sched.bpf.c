@@ -9,14 +9,11 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "sched_record.h"
+#include "records.h"
+#include "common.bpf.h" /* attribution_mode, raw events, dwae_task_cgroup_id() */
 // clang-format on
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* Set by user space before load (see enum dwae_sched_attribution); the verifier prunes the
- * branch that is off. */
-const volatile int attribution_mode = DWAE_SCHED_ATTR_V2;
 
 /* Starts at all-zero; the template for a cgroup's first record on a CPU. */
 const struct dwae_sched_record zero_record = {};
@@ -67,21 +64,7 @@ static __always_inline long task_state(const struct task_struct* t) {
 }
 
 static __always_inline __u64 task_cgroup_id(const struct task_struct* t) {
-  if (attribution_mode == DWAE_SCHED_ATTR_V1_CPU) {
-    /* subsys[cpu_cgrp_id], with the running kernel's number for the cpu controller (a CO-RE
-     * enum relocation): it depends on which controllers the kernel was built with. */
-    struct css_set* cset;
-    struct cgroup_subsys_state* css = NULL;
-    int cpu_id;
-
-    if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id)) return 0;
-    cpu_id = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
-    if (cpu_id < 0 || cpu_id >= 64) return 0;
-    cset = BPF_CORE_READ(t, cgroups);
-    bpf_core_read(&css, sizeof(css), &cset->subsys[cpu_id]);
-    return BPF_CORE_READ(css, cgroup, kn, id);
-  }
-  return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+  return dwae_task_cgroup_id(t, attribution_mode);
 }
 
 static __always_inline struct dwae_sched_record* record_for(__u64 cgroup_id) {
@@ -139,13 +122,17 @@ int BPF_PROG(dwae_sched_switch, bool preempt, struct task_struct* prev, struct t
 
   if (prev->pid != 0) {
     const bool still_runnable = task_state(prev) == 0; /* TASK_RUNNING: preempted */
-    r = record_for(task_cgroup_id(prev));
+    const __u64 prev_cgroup = task_cgroup_id(prev);
+    __u64 slice = 0;
+    if (cpu->since_ns != 0 && cpu->pid == prev->pid && now > cpu->since_ns)
+      slice = now - cpu->since_ns;
+    r = record_for(prev_cgroup);
     if (r) {
-      if (cpu->since_ns != 0 && cpu->pid == prev->pid && now > cpu->since_ns)
-        r->on_cpu_ns += now - cpu->since_ns;
+      r->on_cpu_ns += slice;
       r->switches++;
       if (still_runnable) r->involuntary_switches++;
     }
+    dwae_raw_emit(DWAE_RAW_SWITCH_OUT, prev_cgroup, prev->pid, slice, still_runnable);
     if (still_runnable) {
       w = bpf_task_storage_get(&task_waits, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
       if (w) w->runnable_since_ns = now;
@@ -174,6 +161,7 @@ int BPF_PROG(dwae_sched_switch, bool preempt, struct task_struct* prev, struct t
         r->run_delay_ns += delay;
         r->run_delay_hist[dwae_sched_delay_bucket(delay)]++;
       }
+      dwae_raw_emit(DWAE_RAW_RUN_DELAY, cpu->cgroup_id, next->pid, delay, 0);
     }
   }
   return 0;

@@ -10,9 +10,12 @@
 #include <cstring>
 #include <utility>
 
+#include "dwae/telemetry/bpf_support.h"
+#include "dwae/telemetry/collectors.h"
+
 // clang-format off
-#include "sched_record.h"
-#include "sched.skel.h"  // after sched_record.h: the skeleton uses its types
+#include "records.h"
+#include "sched.skel.h"  // after records.h: the skeleton uses its types
 // clang-format on
 
 namespace dwae::telemetry {
@@ -23,13 +26,7 @@ static_assert(DWAE_SCHED_HIST_BUCKETS == Log2Histogram::kBuckets,
 // Batch calls lay per-CPU values out at 8-byte strides.
 static_assert(sizeof(dwae_sched_record) % 8 == 0);
 
-// Entries per batch call; a hash bucket never holds this many, so ENOSPC does not occur.
-constexpr uint32_t kDrainChunk = 256;
-
-// libbpf 1.x returns -errno (and sets errno).
-int error_number(int ret) {
-  return ret < 0 ? -ret : (errno != 0 ? errno : EINVAL);
-}
+using detail::error_number;
 
 void add_record(SchedStats& s, const dwae_sched_record& r) {
   s.wakeups += r.wakeups;
@@ -54,33 +51,18 @@ Result<SchedCollector> SchedCollector::create(const Options& options) {
   const int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return Error::from_errno("counting possible CPUs", error_number(cpus));
 
-  bpf_object_open_opts open_opts{};
-  open_opts.sz = sizeof(open_opts);
-  // libbpf reads the path during open only.
-  open_opts.btf_custom_path = options.kernel_btf_path.c_str();
-  sched_bpf* skel = sched_bpf__open_opts(&open_opts);
-  if (skel == nullptr) {
-    return Error::from_errno("opening the eBPF scheduling collector", errno != 0 ? errno : EINVAL);
-  }
-  skel->rodata->attribution_mode = options.attribution == CgroupAttribution::kV1Cpu
-                                       ? DWAE_SCHED_ATTR_V1_CPU
-                                       : DWAE_SCHED_ATTR_V2;
-  // Run on demand by credit_running_tasks(), never attached.
-  bpf_program__set_autoattach(skel->progs.dwae_sched_flush_cpu, false);
-
-  if (const int err = sched_bpf__load(skel); err != 0) {
-    sched_bpf__destroy(skel);
-    return Error::from_errno(
-        "loading the eBPF scheduling collector (needs CAP_BPF and CAP_PERFMON, or root; "
-        "libbpf printed the verifier log, if any, to stderr)",
-        error_number(err));
-  }
-  if (const int err = sched_bpf__attach(skel); err != 0) {
-    sched_bpf__destroy(skel);
-    return Error::from_errno("attaching the eBPF scheduling collector to sched tracepoints",
-                             error_number(err));
-  }
-  return SchedCollector(skel, options.attribution, options.credit_running_tasks, cpus);
+  const detail::SkeletonFns<sched_bpf> fns{sched_bpf__open_opts, sched_bpf__load, sched_bpf__attach,
+                                           sched_bpf__destroy};
+  const CollectorOptions collector_options{options.attribution, options.kernel_btf_path,
+                                           options.raw};
+  std::vector<std::string> missing;
+  auto skel = detail::open_collector<sched_bpf>(
+      fns, "scheduling", collector_options, missing, [](sched_bpf* s) {
+        // Run on demand by credit_running_tasks().
+        bpf_program__set_autoattach(s->progs.dwae_sched_flush_cpu, false);
+      });
+  if (!skel) return skel.error();
+  return SchedCollector(skel->release(), options.attribution, options.credit_running_tasks, cpus);
 }
 
 SchedCollector::SchedCollector(sched_bpf* skel, CgroupAttribution attribution, bool credit_running,
@@ -132,38 +114,35 @@ Result<SchedStatsByCgroup> SchedCollector::drain() {
   if (credit_running_) {
     if (Status s = credit_running_tasks(); !s) return s.error();
   }
-  const int map_fd = bpf_map__fd(skel_->maps.sched_by_cgroup);
-  std::vector<CgroupId> keys(kDrainChunk);
-  std::vector<dwae_sched_record> values(static_cast<size_t>(kDrainChunk) *
-                                        static_cast<size_t>(possible_cpus_));
   SchedStatsByCgroup out;
-  // The batch cursor of a hash map is a bucket index; 8 bytes leave room for any key size.
-  uint64_t in_batch = 0;
-  uint64_t out_batch = 0;
-  bool first = true;
-  bpf_map_batch_opts batch_opts{};
-  batch_opts.sz = sizeof(batch_opts);
-  for (;;) {
-    uint32_t count = kDrainChunk;
-    const int ret =
-        bpf_map_lookup_and_delete_batch(map_fd, first ? nullptr : &in_batch, &out_batch,
-                                        keys.data(), values.data(), &count, &batch_opts);
-    const int err = ret == 0 ? 0 : error_number(ret);
-    if (err != 0 && err != ENOENT) {
-      return Error::from_errno("draining the eBPF scheduling map", err);
-    }
-    for (uint32_t i = 0; i < count; ++i) {
-      SchedStats& s = out[keys[i]];
-      for (int cpu = 0; cpu < possible_cpus_; ++cpu) {
-        add_record(s, values[static_cast<size_t>(i) * static_cast<size_t>(possible_cpus_) +
-                             static_cast<size_t>(cpu)]);
-      }
-    }
-    if (err == ENOENT) break;  // that was the last chunk
-    in_batch = out_batch;
-    first = false;
-  }
+  const int cpus = possible_cpus_;
+  const Status s = detail::drain_percpu_hash(
+      bpf_map__fd(skel_->maps.sched_by_cgroup), cpus, sizeof(dwae_sched_record),
+      [&](CgroupId id, const std::byte* values) {
+        SchedStats& stats = out[id];
+        for (int cpu = 0; cpu < cpus; ++cpu) {
+          dwae_sched_record r;
+          std::memcpy(&r, values + static_cast<size_t>(cpu) * sizeof(r), sizeof(r));
+          add_record(stats, r);
+        }
+      });
+  if (!s)
+    return Error{"draining the eBPF scheduling map: " + s.error().message, s.error().errno_value};
   return out;
+}
+
+const char* to_string(CgroupAttribution a) {
+  switch (a) {
+    case CgroupAttribution::kUnified:
+      return "unified";
+    case CgroupAttribution::kV1Cpu:
+      return "v1-cpu";
+    case CgroupAttribution::kV1Memory:
+      return "v1-memory";
+    case CgroupAttribution::kV1Blkio:
+      return "v1-blkio";
+  }
+  return "unknown";
 }
 
 Result<CgroupId> cgroup_id_of(const std::string& cgroup_dir) {

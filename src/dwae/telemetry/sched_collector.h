@@ -19,12 +19,18 @@ namespace dwae::telemetry {
 // from (v2 mount, or the v1 cpu mount; see CgroupAttribution).
 using CgroupId = uint64_t;
 
-// Which hierarchy tasks are attributed in. On hybrid hosts (cpu controller on v1) the v2 id
-// says nothing about the cpu cgroup that weights are written to, so use kV1Cpu there.
+// Which hierarchy tasks are attributed in. On hybrid hosts (controllers on v1) the v2 id says
+// nothing about the cgroup whose settings are written, so use the v1 hierarchy of the
+// controller that governs the resource there (cpu for scheduling, memory, blkio).
 enum class CgroupAttribution {
-  kUnified,  // task's v2 cgroup (what bpf_get_current_cgroup_id() returns)
-  kV1Cpu,    // task's cgroup in the v1 cpu controller hierarchy
+  kUnified,   // task's v2 cgroup (what bpf_get_current_cgroup_id() returns)
+  kV1Cpu,     // task's cgroup in the v1 cpu controller hierarchy
+  kV1Memory,  // ... in the v1 memory hierarchy
+  kV1Blkio,   // ... in the v1 blkio hierarchy
 };
+const char* to_string(CgroupAttribution a);  // unified, v1-cpu, v1-memory, v1-blkio
+
+class RawEventStream;
 
 // What the kernel saw for one cgroup between two drains.
 struct SchedStats {
@@ -52,6 +58,8 @@ class SchedCollector {
     // Credit the on-CPU time of tasks running at drain time (one IPI per CPU per drain);
     // without it a task is credited only when switched out.
     bool credit_running_tasks = true;
+    // Opt-in raw-event mode: sampled switch-out and run-delay events go to this stream.
+    const RawEventStream* raw = nullptr;
   };
 
   // Opens, loads and attaches the programs. Fails with a reason when the kernel has no BTF,
