@@ -84,7 +84,14 @@ struct Telemetry::State {
   };
 
   State(const hostfs::CgroupLayout& l, TelemetryOptions o, hostfs::HostPaths p)
-      : layout(l), options(std::move(o)), procfs(std::move(p)), reader(layout) {}
+      : layout(l), options(std::move(o)), procfs(std::move(p)), reader(layout) {
+    // The order status() lists them in.
+    for (const char* name :
+         {"bpf:sched", "bpf:memory", "bpf:block", "bpf:net", "bpf:lifecycle", "bpf:raw",
+          "files:cgroup", "files:psi", "files:task-schedstat", "files:cpu-schedstat"}) {
+      status.sources.push_back(SourceStatus{name, false, ""});
+    }
+  }
 
   hostfs::CgroupLayout layout;
   TelemetryOptions options;
