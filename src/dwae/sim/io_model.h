@@ -26,9 +26,9 @@ struct IoQueue {
   double served_ops_step = 0;  // served in the last step
   double served_carry = 0;     // fractional ops served, not yet counted
   // Cumulative counters.
+  double psi_some_ns = 0, psi_full_ns = 0;
   IoByPattern io;
   Log2Histogram latency_hist;
-  double psi_some_ns = 0, psi_full_ns = 0;
 };
 
 class IoModel {

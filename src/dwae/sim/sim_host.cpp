@@ -88,6 +88,8 @@ SimHost::SimHost(const Scenario& scenario, ManualClock& clock)
       }
     }
     derive(*w);
+    io_queues_.push_back(&w->io);
+    net_queues_.push_back(&w->net);
     workloads_.push_back(std::move(w));
   }
 }
@@ -133,6 +135,14 @@ void SimHost::derive(WorkloadState& w) {
     w.memory_node = w.spec->numa_node;
   }
   w.remote_share = std::clamp(w.remote_share, 0.0, 1.0);
+  w.cpu_count = static_cast<double>(w.cpus.size());
+  {
+    const auto local = static_cast<double>(h.local_memory_latency.count());
+    const auto remote = static_cast<double>(h.remote_memory_latency.count());
+    const double latency = local * (1 - w.remote_share) + remote * w.remote_share;
+    const double bound = w.spec->memory.memory_bound;
+    w.numa_speed = 1.0 / ((1 - bound) + bound * latency / local);
+  }
   const uint64_t period_ns = t.cpu_period_us.value_or(100'000) * 1000;
   const uint64_t quota_us = t.cpu_quota_us.value_or(kNoLimit);
   w.bandwidth.configure(quota_us == kNoLimit ? 0 : quota_us * 1000, period_ns,
@@ -184,6 +194,7 @@ Result<HostSample> SimHost::sample() {
   s.memory_total_bytes = scenario_.host.memory_bytes;
   auto us = [](double ns) { return static_cast<uint64_t>(ns / 1000.0); };
   double host_cpu_some = 0, host_mem_some = 0, host_io_some = 0;
+  s.workloads.reserve(workloads_.size());
   for (const auto& w : workloads_) {
     WorkloadSample ws;
     ws.name = w->spec->name;
@@ -401,6 +412,7 @@ void SimHost::step_memory(double t0, double dt) {
   for (const auto& w : workloads_) {
     const double wanted =
         static_cast<double>(w->spec->memory.working_set_bytes) + w->leaked_bytes + w->heap_bytes;
+    w->wanted_bytes = wanted;
     wanted_sum += wanted;
     const double prot = static_cast<double>(std::max(w->memory_limits.low, w->memory_limits.min));
     reclaimable_sum += std::max(0.0, wanted - prot);
@@ -408,15 +420,18 @@ void SimHost::step_memory(double t0, double dt) {
   const double excess = std::max(0.0, wanted_sum - total);
   double used = 0, stalled_need = 0;
   for (auto& w : workloads_) {
-    const double wanted =
-        static_cast<double>(w->spec->memory.working_set_bytes) + w->leaked_bytes + w->heap_bytes;
-    const double prot = static_cast<double>(std::max(w->memory_limits.low, w->memory_limits.min));
-    const double share = reclaimable_sum > 0 ? std::max(0.0, wanted - prot) / reclaimable_sum : 0;
     if (t0 < w->restart_until_ns) {
       w->stall = 0;
       continue;
     }
-    const MemoryStep m = w->memory.step(dt, wanted, w->memory_limits, excess * share);
+    const double wanted = w->wanted_bytes;
+    double taken = 0;
+    if (excess > 0) {
+      const double prot = static_cast<double>(std::max(w->memory_limits.low, w->memory_limits.min));
+      const double share = reclaimable_sum > 0 ? std::max(0.0, wanted - prot) / reclaimable_sum : 0;
+      taken = excess * share;
+    }
+    const MemoryStep m = w->memory.step(dt, wanted, w->memory_limits, taken);
     w->stall = m.stall_fraction;
     if (m.oom_killed) kill(*w, t0);
     used += w->memory.current_bytes();
@@ -433,19 +448,22 @@ void SimHost::step_cpu(double dt) {
   // CPUs no workload may use (isolated SMT siblings) are no capacity.
   const auto capacity = static_cast<double>(usable_cpus_);
   const size_t n = workloads_.size();
-  requests_.resize(n);
-  allocation_.assign(n, 0.0);
+  allocation_.resize(n);
   // Caps: cpuset size and CFS bandwidth.
   std::vector<double>& cap = cap_;
   std::vector<double>& level = level_;
-  cap.assign(n, 0.0);
-  level.assign(n, kInf);
+  cap.resize(n);
+  level.resize(n);
+  bool any_idle = false;
   for (size_t i = 0; i < n; ++i) {
-    const auto& w = *workloads_[i];
-    cap[i] = std::min(static_cast<double>(w.cpus.size()), w.bandwidth.cap_cores(dt));
+    auto& w = *workloads_[i];
+    w.cap_cores = w.bandwidth.cap_cores(dt);
+    cap[i] = std::min(w.cpu_count, w.cap_cores);
+    level[i] = kInf;
+    any_idle = any_idle || w.idle;
   }
   // Workloads pinned to the same CPUs first share those CPUs among themselves.
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; any_cpuset_ && i < n; ++i) {
     const auto& wi = *workloads_[i];
     if (wi.cpus.size() >= h.logical_cpus() || level[i] != kInf) continue;
     index_.clear();
@@ -461,8 +479,8 @@ void SimHost::step_cpu(double dt) {
     std::vector<double>& alloc = group_alloc_;
     alloc.assign(group.size(), 0.0);
     bool contended = false;
-    const double group_level = water_fill_into(static_cast<double>(wi.cpus.size()), group.data(),
-                                               group.size(), alloc.data(), order_, &contended);
+    const double group_level =
+        water_fill_into(wi.cpu_count, group.data(), group.size(), alloc.data(), order_, &contended);
     for (size_t k = 0; k < index_.size(); ++k) {
       cap[index_[k]] = std::min(cap[index_[k]], alloc[k] + (contended ? 0 : kInf));
       level[index_[k]] = contended ? group_level : 1e300;
@@ -472,34 +490,48 @@ void SimHost::step_cpu(double dt) {
   double used = 0;
   double tier_level[2] = {kInf, kInf};
   bool tier_contended[2] = {false, false};
-  for (int tier = 0; tier < 2; ++tier) {
-    index_.clear();
+  if (!any_idle) {
+    std::vector<ShareRequest>& reqs = requests_;
+    reqs.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      if (workloads_[i]->idle == (tier == 1)) index_.push_back(i);
+      reqs[i] = {std::min(workloads_[i]->demand, cap[i]), workloads_[i]->weight};
     }
-    std::vector<ShareRequest>& reqs = group_;
-    reqs.clear();
-    for (const size_t i : index_) {
-      reqs.push_back({std::min(workloads_[i]->demand, cap[i]), workloads_[i]->weight});
-    }
-    std::vector<double>& alloc = group_alloc_;
-    alloc.assign(reqs.size(), 0.0);
-    tier_level[tier] = water_fill_into(std::max(0.0, capacity - used), reqs.data(), reqs.size(),
-                                       alloc.data(), order_, &tier_contended[tier]);
-    for (size_t k = 0; k < index_.size(); ++k) {
-      allocation_[index_[k]] = alloc[k];
-      used += alloc[k];
+    tier_level[0] = water_fill_into(std::max(0.0, capacity), reqs.data(), n, allocation_.data(),
+                                    order_, &tier_contended[0]);
+    for (size_t i = 0; i < n; ++i) used += allocation_[i];
+  } else {
+    for (int tier = 0; tier < 2; ++tier) {
+      index_.clear();
+      for (size_t i = 0; i < n; ++i) {
+        if (workloads_[i]->idle == (tier == 1)) index_.push_back(i);
+      }
+      std::vector<ShareRequest>& reqs = group_;
+      reqs.clear();
+      for (const size_t i : index_) {
+        reqs.push_back({std::min(workloads_[i]->demand, cap[i]), workloads_[i]->weight});
+      }
+      std::vector<double>& alloc = group_alloc_;
+      alloc.assign(reqs.size(), 0.0);
+      tier_level[tier] = water_fill_into(std::max(0.0, capacity - used), reqs.data(), reqs.size(),
+                                         alloc.data(), order_, &tier_contended[tier]);
+      for (size_t k = 0; k < index_.size(); ++k) {
+        allocation_[index_[k]] = alloc[k];
+        used += alloc[k];
+      }
     }
   }
   // Per-thread share of request-driven workloads and the wait of a waking thread. A waking
   // thread finds an idle CPU unless the other normal workloads' runnable threads (not capped by
   // cpusets: they queue on the CPUs they may use) occupy every CPU.
+  std::vector<double>& runnable_of = runnable_;
+  runnable_of.resize(n);
   double runnable = 0, weight_sum = 0;
   int running = 0;
   for (size_t i = 0; i < n; ++i) {
     const auto& w = *workloads_[i];
+    const double threads = w.idle ? 0 : std::min(w.demand, w.cap_cores);
+    runnable_of[i] = threads;
     if (w.idle) continue;
-    const double threads = std::min(w.demand, w.bandwidth.cap_cores(dt));
     runnable += threads;
     if (threads > 0) {
       weight_sum += w.weight;
@@ -514,7 +546,8 @@ void SimHost::step_cpu(double dt) {
     held_back += std::max(0.0, w.demand - w.allocation);
     const int tier = w.idle ? 1 : 0;
     const double lvl = std::min(level[i] == 1e300 ? kInf : level[i], tier_level[tier]);
-    const double busy = std::max(1.0, static_cast<double>(w.queue.busy()));
+    const auto queue_busy = static_cast<double>(w.queue.busy());
+    const double busy = std::max(1.0, queue_busy);
     double share = lvl == kInf ? 1.0 : std::min(1.0, lvl * w.weight / busy);
     if (w.bandwidth.limited()) share = std::min(share, cap[i] / busy);
     w.thread_share = std::max(0.0, share);
@@ -522,7 +555,7 @@ void SimHost::step_cpu(double dt) {
     // task is preempted at once, so only normal competitors count, and with cpusets only the
     // threads that may run on this workload's CPUs.
     w.wakeup_wait_max_ns = 0;
-    const double own = w.idle ? 0 : std::min(w.demand, w.bandwidth.cap_cores(dt));
+    const double own = runnable_of[i];
     double others = runnable - own;
     double other_weight = weight_sum - (own > 0 ? w.weight : 0);
     int count = running - (own > 0 ? 1 : 0);
@@ -535,15 +568,15 @@ void SimHost::step_cpu(double dt) {
         const auto& o = *workloads_[j];
         const double overlap = overlap_[i * n + j];
         if (j == i || o.idle || overlap == 0) continue;
-        const double threads = std::min(o.demand, o.bandwidth.cap_cores(dt)) * overlap;
+        const double threads = runnable_of[j] * overlap;
         if (threads <= 0) continue;
         others += threads;
         other_weight += o.weight;
         ++count;
       }
-      room = static_cast<double>(w.cpus.size());
+      room = w.cpu_count;
     }
-    const double own_busy = w.idle ? 0 : static_cast<double>(w.queue.busy());
+    const double own_busy = w.idle ? 0 : queue_busy;
     if (others > 0 && others + own_busy >= room - 1e-9) {
       if (w.idle) {
         w.wakeup_wait_max_ns = slice;
@@ -615,6 +648,7 @@ void SimHost::step_hardware_speed() {
     const double both_busy = std::min(1.0, (busy - cores) / cores);
     smt = 1.0 - both_busy * (1.0 - (1.0 + h.smt_yield) / 2.0);
   }
+  // LLC: per domain, the share of the running workloads' footprint that does not fit.
   std::vector<double>& footprint = footprint_;
   footprint.assign(h.numa_nodes, 0.0);
   for (const auto& w : workloads_) {
@@ -623,17 +657,17 @@ void SimHost::step_hardware_speed() {
           static_cast<double>(w->spec->memory.llc_footprint_bytes);
     }
   }
-  const auto local = static_cast<double>(h.local_memory_latency.count());
-  const auto remote = static_cast<double>(h.remote_memory_latency.count());
+  const auto llc_bytes = static_cast<double>(h.llc_bytes_per_domain);
+  for (double& fp : footprint) fp = fp > llc_bytes ? 1.0 - llc_bytes / fp : 0.0;
   for (auto& w : workloads_) {
-    const MemorySpec& m = w->spec->memory;
-    const double latency = local * (1 - w->remote_share) + remote * w->remote_share;
-    const double numa = 1.0 / ((1 - m.memory_bound) + m.memory_bound * latency / local);
-    const double fp = footprint[w->memory_node % h.numa_nodes];
-    const double llc_bytes = static_cast<double>(h.llc_bytes_per_domain);
-    const double llc = 1.0 + m.llc_sensitivity * (fp > llc_bytes ? 1.0 - llc_bytes / fp : 0.0);
+    const double sensitivity = w->spec->memory.llc_sensitivity;
     const double own_smt = 1.0 - (1.0 - smt) * (1.0 - w->sibling_free_share);
-    w->hw_speed = own_smt * numa / llc;
+    if (sensitivity == 0) {
+      w->hw_speed = own_smt * w->numa_speed;
+    } else {
+      const double llc = 1.0 + sensitivity * footprint[w->memory_node % h.numa_nodes];
+      w->hw_speed = own_smt * w->numa_speed / llc;
+    }
   }
 }
 
@@ -645,6 +679,9 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   const double speed = paused ? 0.0 : w.thread_share * cpu_speed * (1.0 - w.stall);
   w.queue.begin_step(t0, speed);
   if (w.next_arrival_ns < 0) w.next_arrival_ns = w.arrivals.next_after(t0, rng_);
+  if (w.queue.in_system() == 0 && w.next_arrival_ns >= t1 && t0 >= w.gc_pause_until_ns) {
+    return;  // idle all step: nothing runs, nothing is charged
+  }
   ClassMetrics& cm = metrics_.classes[w.class_index];
   const double target = cm.p99_target_ns.value_or(kInf);
   const bool video = s.kind == WorkloadKind::kVideo;
@@ -655,8 +692,9 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     const auto ns = static_cast<uint64_t>(std::max(0.0, latency));
     w.request_latency.add(ns);
     ++w.requests_completed;
-    cm.latency.add(ns);
-    cm.window.add(ns);
+    const int bucket = LatencyRecorder::index_of(ns);
+    cm.latency.add_at(bucket, ns);
+    cm.window.add_at(bucket, ns);
     ++cm.requests;
     if (latency > target) ++cm.requests_over_target;
     if (w.counts_throughput) cm.units_in_window += 1;
@@ -728,8 +766,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
 void SimHost::step_bulk(WorkloadState& w, double t0, double dt) {
   const WorkloadSpec& s = *w.spec;
   const double used = w.allocation * dt;
-  w.bandwidth.charge(t0, dt, used, w.demand > 0,
-                     std::min(w.demand, static_cast<double>(w.cpus.size())));
+  w.bandwidth.charge(t0, dt, used, w.demand > 0, std::min(w.demand, w.cpu_count));
   w.cpu_usage_ns += used;
   metrics_.host.cpu_used_ns += used;
   if (w.demand > w.allocation) {
@@ -767,12 +804,6 @@ void SimHost::step_bulk(WorkloadState& w, double t0, double dt) {
 }
 
 void SimHost::step_devices(double dt) {
-  io_queues_.clear();
-  net_queues_.clear();
-  for (auto& w : workloads_) {
-    io_queues_.push_back(&w->io);
-    net_queues_.push_back(&w->net);
-  }
   std::vector<double>& io_before = io_before_;
   io_before.clear();
   for (auto& w : workloads_) {

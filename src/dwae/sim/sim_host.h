@@ -70,7 +70,7 @@ class SimHost final : public HostSource, public Actuator {
   std::vector<ShareRequest> requests_;
   std::vector<double> allocation_;
   std::vector<size_t> order_, index_;
-  std::vector<double> cap_, level_, group_alloc_, footprint_, io_before_;
+  std::vector<double> cap_, level_, group_alloc_, footprint_, io_before_, runnable_;
   std::vector<ShareRequest> group_;
   std::vector<IoQueue*> io_queues_;
   std::vector<NetQueue*> net_queues_;

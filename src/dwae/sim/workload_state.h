@@ -23,20 +23,28 @@ struct WorkloadState {
   WorkloadState(const WorkloadSpec& s, size_t class_idx)
       : spec(&s), class_index(class_idx), arrivals(s.arrivals), queue(s.threads) {}
 
+  // Fields read every step come first and the large cumulative histograms last, so that a step
+  // over all workloads touches few cache lines.
   const WorkloadSpec* spec;
   size_t class_index;
   bool request_driven = false;    // service, managed, metadata, video
   bool counts_throughput = true;  // its unit is its class's throughput unit
 
-  // Applied settings (what a read-back returns) and their derived form.
-  ResourceTargets applied;
+  // Derived from the applied settings (derive()).
   double weight = 100;
   bool idle = false;
-  std::vector<uint32_t> cpus;  // allowed logical CPUs
   uint32_t memory_node = 0;
   double remote_share = 0;        // share of CPU time spent away from the memory's node
   double sibling_free_share = 0;  // share of its CPUs whose SMT siblings nobody may use
+  double numa_speed = 1;          // work speed from remote memory accesses alone
+  double cpu_count = 0;           // cpus.size()
   MemoryLimits memory_limits;
+
+  // Per step.
+  double demand = 0, allocation = 0, thread_share = 1, hw_speed = 1, stall = 0;
+  double cap_cores = 0;     // CFS bandwidth cap for the step, in cores
+  double wanted_bytes = 0;  // memory the workload needs this step
+  double wakeup_wait_max_ns = 0;
 
   // Models.
   CfsBandwidth bandwidth;
@@ -57,21 +65,19 @@ struct WorkloadState {
   double leaked_bytes = 0;
   double restart_until_ns = 0;  // after an OOM kill
 
-  // Per step.
-  double demand = 0, allocation = 0, thread_share = 1, hw_speed = 1, stall = 0;
-  double wakeup_wait_max_ns = 0;
-
-  // Cumulative CPU counters.
+  // Cumulative counters.
   double cpu_usage_ns = 0;
-  Log2Histogram runq_delay;
   double runq_delay_total_ns = 0;
   double psi_cpu_some_ns = 0, psi_cpu_full_ns = 0;
   double local_accesses = 0, remote_accesses = 0;
-
-  // Service quality.
-  Log2Histogram request_latency;
   uint64_t requests_completed = 0, requests_failed = 0;
   uint64_t frames_total = 0, frames_missed = 0;
+  Log2Histogram runq_delay;
+  Log2Histogram request_latency;
+
+  // Applied settings (what a read-back returns).
+  ResourceTargets applied;
+  std::vector<uint32_t> cpus;  // allowed logical CPUs
 };
 
 }  // namespace dwae::sim
