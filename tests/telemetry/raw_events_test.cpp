@@ -88,7 +88,7 @@ TEST(RawEvents, SamplingKeepsOneInNAndAFullRingCountsDrops) {
             << " consumed=" << events.size() << "\n";
   // Per CPU, sampled = floor(seen on that CPU / 4).
   EXPECT_LE(c.sampled * 4, c.seen);
-  EXPECT_GE(c.sampled * 4 + 4 * 64, c.seen);
+  EXPECT_GE(c.sampled * 4 + uint64_t{4} * 64, c.seen);
   EXPECT_GT(c.dropped, 0u);
   EXPECT_GT(events.size(), 0u);
   EXPECT_LE(events.size(), 4096u / sizeof(RawEvent));
