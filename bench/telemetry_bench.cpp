@@ -6,9 +6,11 @@
 #include <benchmark/benchmark.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -189,6 +191,102 @@ BENCHMARK(BM_PipePingPong)
     ->UseManualTime()
     ->Iterations(5)
     ->Unit(benchmark::kMillisecond);
+
+// Voluntary + involuntary context switches of the calling thread so far, from the kernel's own
+// per-task counters (/proc/thread-self/status).
+uint64_t own_context_switches() {
+  std::ifstream in("/proc/thread-self/status");
+  std::string line;
+  uint64_t total = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+        line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+      total += std::stoull(line.substr(line.find(':') + 1));
+    }
+  }
+  return total;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+// The ping-pong in a cgroup of its own: the switches the scheduling collector charges to that
+// cgroup against the kernel's per-thread counters of the two threads (an independent count).
+void BM_SwitchCountAgreement(benchmark::State& state) {
+  auto layout = dwae::hostfs::detect_layout({});
+  const dwae::hostfs::Hierarchy* cpu =
+      layout ? layout->hierarchy(dwae::hostfs::Controller::kCpu) : nullptr;
+  if (cpu == nullptr) {
+    state.SkipWithError("no cpu controller");
+    return;
+  }
+  // This process's cgroup in that hierarchy, to come back to.
+  std::ifstream self("/proc/self/cgroup");
+  std::string line, home;
+  const bool v1 = cpu->version == dwae::hostfs::CgroupVersion::kV1;
+  while (std::getline(self, line)) {
+    const auto a = line.find(':'), b = line.find(':', a + 1);
+    const std::string ctrls = line.substr(a + 1, b - a - 1);
+    if (v1 ? (ctrls == "cpu" || ctrls.find("cpu,") == 0 || ctrls.find(",cpu") != std::string::npos)
+           : line.rfind("0::", 0) == 0) {
+      home = dwae::hostfs::CgroupLayout::dir(*cpu, line.substr(b + 1));
+    }
+  }
+  const std::string dir = cpu->mount_point + "/dwae-bench-" + std::to_string(::getpid());
+  ::mkdir(dir.c_str(), 0755);
+  TelemetryOptions o;
+  o.set_attribution_from(*layout);
+  o.read_cgroup_files = false;
+  o.read_task_schedstat = false;
+  o.log = [](const std::string&) {};
+  Telemetry t = Telemetry::open(*layout, o);
+  const auto id = cgroup_id_of(dir);
+  if (!t.status().bpf_active || !id || home.empty()) {
+    ::rmdir(dir.c_str());
+    state.SkipWithError("eBPF or the bench cgroup unavailable");
+    return;
+  }
+  write_text(dir + "/cgroup.procs", std::to_string(::getpid()));
+  uint64_t ours = 0, kernels = 0;
+  for (auto _ : state) {
+    (void)t.drain();
+    const uint64_t main_before = own_context_switches();
+    uint64_t peer_switches = 0;
+    int ab[2], ba[2];
+    if (::pipe(ab) != 0 || ::pipe(ba) != 0) break;
+    constexpr int kRounds = 20000;
+    std::thread peer([&] {
+      const uint64_t before = own_context_switches();
+      char c;
+      for (int i = 0; i < kRounds; ++i) {
+        if (::read(ab[0], &c, 1) != 1 || ::write(ba[1], &c, 1) != 1) break;
+      }
+      peer_switches = own_context_switches() - before;
+    });
+    char c = 'x';
+    for (int i = 0; i < kRounds; ++i) {
+      if (::write(ab[1], &c, 1) != 1 || ::read(ba[0], &c, 1) != 1) break;
+    }
+    peer.join();
+    const uint64_t main_switches = own_context_switches() - main_before;
+    auto sample = t.drain();
+    for (const int fd : {ab[0], ab[1], ba[0], ba[1]}) ::close(fd);
+    if (sample) {
+      const auto it = sample->sched.find(*id);
+      if (it != sample->sched.end()) ours += it->second.switches;
+    }
+    kernels += main_switches + peer_switches;
+  }
+  write_text(home + "/cgroup.procs", std::to_string(::getpid()));
+  ::rmdir(dir.c_str());
+  state.counters["switches_ours"] = static_cast<double>(ours);
+  state.counters["switches_kernel"] = static_cast<double>(kernels);
+  state.counters["ratio"] =
+      kernels > 0 ? static_cast<double>(ours) / static_cast<double>(kernels) : 0;
+}
+BENCHMARK(BM_SwitchCountAgreement)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
