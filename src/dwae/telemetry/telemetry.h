@@ -100,7 +100,17 @@ struct TelemetrySample {
   RawEventCounters raw_counters;
 };
 
-class Telemetry {
+// What the agent loop needs from telemetry: Telemetry is the real one, FakeTelemetry
+// (fake_telemetry.h) a scripted one for tests of the loop.
+class TelemetrySource {
+ public:
+  virtual ~TelemetrySource() = default;
+  virtual void set_workloads(const std::vector<WorkloadCgroups>& workloads) = 0;
+  virtual Result<TelemetrySample> drain() = 0;
+  virtual const TelemetryStatus& status() const = 0;
+};
+
+class Telemetry final : public TelemetrySource {
  public:
   // Never fails: whatever cannot run is reported by status() (and logged once) and the rest
   // runs. layout is copied.
@@ -109,17 +119,19 @@ class Telemetry {
 
   Telemetry(Telemetry&&) noexcept;
   Telemetry& operator=(Telemetry&&) noexcept;
-  ~Telemetry();
+  Telemetry(const Telemetry&) = delete;
+  Telemetry& operator=(const Telemetry&) = delete;
+  ~Telemetry() override;
 
   // The workloads to report on (after each discovery). Resolves each one's cgroup id in every
   // class's hierarchy and opens its statistics files.
-  void set_workloads(const std::vector<WorkloadCgroups>& workloads);
+  void set_workloads(const std::vector<WorkloadCgroups>& workloads) override;
 
   // Drains every active source. A source that fails is switched off, logged once and shown in
   // status(); the drain goes on with the others. Fails only if nothing could be read.
-  Result<TelemetrySample> drain();
+  Result<TelemetrySample> drain() override;
 
-  const TelemetryStatus& status() const;
+  const TelemetryStatus& status() const override;
 
  private:
   struct State;
