@@ -16,7 +16,7 @@ void CfsBandwidth::configure(uint64_t quota_ns, uint64_t period_ns, uint64_t bur
   runtime_ns_ = std::min(runtime_ns_, static_cast<double>(quota_ns_ + burst_ns_));
 }
 
-void CfsBandwidth::advance_to(double now_ns) {
+void CfsBandwidth::refill_to(double now_ns) {
   if (period_end_ns_ == 0) {
     period_end_ns_ = now_ns + static_cast<double>(period_ns_);
     return;
@@ -32,12 +32,6 @@ void CfsBandwidth::advance_to(double now_ns) {
                            static_cast<double>(quota_ns_ + burst_ns_));
     period_end_ns_ += static_cast<double>(period_ns_);
   }
-}
-
-double CfsBandwidth::cap_cores(double dt_ns) const {
-  if (!limited()) return 1e18;
-  if (throttled_ || runtime_ns_ <= 0) return 0;
-  return runtime_ns_ / dt_ns;
 }
 
 void CfsBandwidth::charge(double now_ns, double dt_ns, double used_ns, bool active,

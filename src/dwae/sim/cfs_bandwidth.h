@@ -14,9 +14,15 @@ class CfsBandwidth {
   bool limited() const { return quota_ns_ != 0; }
   uint64_t period_ns() const { return period_ns_; }
   // Refills every period that ended by `now_ns`.
-  void advance_to(double now_ns);
+  void advance_to(double now_ns) {
+    if (now_ns >= period_end_ns_ || period_end_ns_ == 0) refill_to(now_ns);
+  }
   // The most CPU (in cores) the cgroup may use over [now, now + dt) before throttling.
-  double cap_cores(double dt_ns) const;
+  double cap_cores(double dt_ns) const {
+    if (!limited()) return 1e18;
+    if (throttled_ || runtime_ns_ <= 0) return 0;
+    return runtime_ns_ / dt_ns;
+  }
   // Charges `used_ns` of CPU time spent over [now, now + dt); throttles if the runtime runs out
   // inside it, at the instant it would have run out with `runnable_cores` threads running.
   // `active` says the cgroup had runnable work.
@@ -29,6 +35,7 @@ class CfsBandwidth {
   double throttled_ns = 0;
 
  private:
+  void refill_to(double now_ns);
   uint64_t quota_ns_ = 0, period_ns_ = 100'000'000, burst_ns_ = 0;
   double runtime_ns_ = 0;
   double period_end_ns_ = 0;

@@ -47,10 +47,10 @@ class LatencyRecorder {
  private:
   static double lower_of(int index);
   static double upper_of(int index);
-  std::array<uint64_t, kBuckets> buckets_{};
   uint64_t count_ = 0;
   double sum_ = 0;
   int lowest_ = kBuckets, highest_ = -1;  // the touched buckets; empty when lowest_ > highest_
+  std::array<uint64_t, kBuckets> buckets_{};
 };
 
 }  // namespace dwae::sim

@@ -13,16 +13,17 @@
 namespace dwae::sim {
 
 struct ClassMetrics {
-  std::string name;
-  std::optional<double> p99_target_ns;
-  LatencyRecorder latency;  // whole run
-  LatencyRecorder window;   // current 1 s window
+  // The counters every completion touches come first, on few cache lines.
   uint64_t requests = 0, requests_over_target = 0, requests_failed = 0;
   uint64_t frames_total = 0, frames_missed = 0;
-  uint64_t windows_with_requests = 0, windows_violating = 0;
   double units_in_window = 0;  // throughput unit: requests, frames, bytes or CPU-seconds
-  std::vector<double> units_per_window;
   double local_accesses = 0, remote_accesses = 0;
+  uint64_t windows_with_requests = 0, windows_violating = 0;
+  std::optional<double> p99_target_ns;
+  std::string name;
+  std::vector<double> units_per_window;
+  LatencyRecorder latency;  // whole run
+  LatencyRecorder window;   // current 1 s window
 };
 
 struct HostMetrics {

@@ -27,6 +27,10 @@ void NetModel::step(double dt_ns, std::vector<NetQueue*>& queues) {
   for (size_t i = 0; i < queues.size(); ++i) {
     NetQueue& q = *queues[i];
     const double sent = allocation_[i];
+    if (sent == 0 && q.queued_bytes == 0) {
+      q.queue_delay_ns = 0;  // idle: nothing sent, nothing waiting
+      continue;
+    }
     sent_total += sent;
     q.tx_bytes += sent;
     q.queued_bytes -= sent;

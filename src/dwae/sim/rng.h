@@ -1,34 +1,128 @@
-// The simulator's only source of randomness: a seeded 64-bit Mersenne Twister with the few
-// distributions the models need, written out so results do not depend on the standard
-// library's distribution implementations.
+// The simulator's only source of randomness: xoshiro256** streams seeded by splitmix64, one per
+// workload (derived from the scenario seed and the workload's name, so that a policy that
+// changes one workload's timing does not shift another's draws), with the few distributions the
+// models need written out (ziggurat exponential and normal) so that results do not depend on the
+// standard library's distribution implementations.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
-#include <random>
+#include <string_view>
 
 namespace dwae::sim {
 
+// Marsaglia and Tsang's ziggurat with 256 layers: x[0] is the width of the base strip's
+// rectangle of the same area (V / f(R)), x[1] = R, ..., x[256] = 0; f[i] = f(x[i]) with the
+// unnormalised density f.
+struct ZigguratTable {
+  std::array<double, 257> x{};
+  std::array<double, 257> f{};
+};
+
+namespace detail {
+
+template <typename Pdf, typename Inverse>
+ZigguratTable make_ziggurat(double r, double v, Pdf pdf, Inverse inverse) {
+  ZigguratTable t;
+  t.x[0] = v / pdf(r);
+  t.x[1] = r;
+  for (size_t i = 2; i < 256; ++i) t.x[i] = inverse(v / t.x[i - 1] + pdf(t.x[i - 1]));
+  t.x[256] = 0;
+  for (size_t i = 0; i < 257; ++i) t.f[i] = pdf(t.x[i]);
+  return t;
+}
+
+inline constexpr double kNormalR = 3.6541528853610088;
+inline constexpr double kExponentialR = 7.69711747013104972;
+
+inline const ZigguratTable& normal_table() {
+  static const ZigguratTable table = make_ziggurat(
+      kNormalR, 0.00492867323399, [](double x) { return std::exp(-0.5 * x * x); },
+      [](double y) { return std::sqrt(-2.0 * std::log(y)); });
+  return table;
+}
+
+inline const ZigguratTable& exponential_table() {
+  static const ZigguratTable table = make_ziggurat(
+      kExponentialR, 0.0039496598225815571993, [](double x) { return std::exp(-x); },
+      [](double y) { return -std::log(y); });
+  return table;
+}
+
+inline uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+inline uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
+
+}  // namespace detail
+
 class Rng {
  public:
-  explicit Rng(uint64_t seed) : engine_(seed) {}
-  // Uniform in (0, 1]: never 0, so log() is always finite.
-  double uniform() { return (static_cast<double>(engine_() >> 11) + 1.0) * 0x1.0p-53; }
-  double exponential(double mean) { return -mean * std::log(uniform()); }
-  double normal() {  // Box-Muller: two values per pair of draws
-    if (has_spare_) {
-      has_spare_ = false;
-      return spare_;
+  explicit Rng(uint64_t seed) { seed_state(seed); }
+  // The stream of one named user (a workload) under a scenario seed: FNV-1a of the name mixed
+  // into the seed, so streams of different names are unrelated and each is reproducible.
+  Rng(uint64_t seed, std::string_view stream) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char c : stream) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 0x100000001b3ULL;
     }
-    const double r = std::sqrt(-2.0 * std::log(uniform()));
-    const double angle = 6.283185307179586 * uniform();
-    spare_ = r * std::sin(angle);
-    has_spare_ = true;
-    return r * std::cos(angle);
+    seed_state(seed ^ detail::rotl(h, 17) ^ (h * 0x9e3779b97f4a7c15ULL));
   }
-  double lognormal(double mean, double cv) {
-    const LognormalParams p = LognormalParams::of(mean, cv);
-    return lognormal(p);
+
+  uint64_t next() {  // xoshiro256**
+    const uint64_t result = detail::rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = detail::rotl(s_[3], 45);
+    return result;
+  }
+  // Uniform in (0, 1]: never 0, so log() is always finite.
+  double uniform() { return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53; }
+  // Exponential with mean 1 (ziggurat: one draw and a table look-up in 99 % of cases).
+  double standard_exponential() {
+    const ZigguratTable& t = detail::exponential_table();
+    for (;;) {
+      const uint64_t bits = next();
+      const size_t i = bits & 0xff;
+      const double u = (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
+      const double x = u * t.x[i];
+      if (x < t.x[i + 1]) return x;
+      if (i == 0) return detail::kExponentialR - std::log(uniform());  // memoryless tail
+      if (t.f[i + 1] + (t.f[i] - t.f[i + 1]) * uniform() < std::exp(-x)) return x;
+    }
+  }
+  double exponential(double mean) { return mean * standard_exponential(); }
+  // Standard normal (ziggurat; the tail beyond R by Marsaglia's method).
+  double normal() {
+    const ZigguratTable& t = detail::normal_table();
+    for (;;) {
+      const uint64_t bits = next();
+      const size_t i = bits & 0xff;
+      const double u = (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-52 - 1.0;  // (-1, 1)
+      const double x = u * t.x[i];
+      if (std::abs(x) < t.x[i + 1]) return x;
+      if (i == 0) {
+        double tail = 0, y = 0;
+        do {
+          tail = -std::log(uniform()) / detail::kNormalR;
+          y = -std::log(uniform());
+        } while (y + y < tail * tail);
+        return u < 0 ? -(detail::kNormalR + tail) : detail::kNormalR + tail;
+      }
+      if (t.f[i + 1] + (t.f[i] - t.f[i + 1]) * uniform() < std::exp(-0.5 * x * x)) return x;
+    }
   }
   // The parameters of the underlying normal, computed once per distribution.
   struct LognormalParams {
@@ -38,6 +132,7 @@ class Rng {
       return {std::log(mean) - sigma2 / 2.0, std::sqrt(sigma2)};
     }
   };
+  double lognormal(double mean, double cv) { return lognormal(LognormalParams::of(mean, cv)); }
   double lognormal(const LognormalParams& p) { return std::exp(p.mu + p.sigma * normal()); }
   // A Poisson count with the given mean (inversion for small means, normal approximation
   // for large ones).
@@ -56,12 +151,12 @@ class Rng {
     }
     return n;
   }
-  uint64_t next() { return engine_(); }
 
  private:
-  std::mt19937_64 engine_;
-  double spare_ = 0;
-  bool has_spare_ = false;
+  void seed_state(uint64_t seed) {
+    for (auto& word : s_) word = detail::splitmix64(seed);
+  }
+  std::array<uint64_t, 4> s_{};
 };
 
 }  // namespace dwae::sim

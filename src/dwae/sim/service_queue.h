@@ -25,12 +25,29 @@ class ServiceQueue {
   size_t in_system() const { return pending_.size(); }
   size_t busy() const { return pending_.size() < servers_ ? pending_.size() : servers_; }
 
-  // Starts a step at `t0_ns` in which every running thread does `speed` ns of work per ns.
-  void begin_step(double t0_ns, double speed);
+  // Starts a step [t0_ns, t1_ns) in which every running thread does `speed` ns of work per ns.
+  void begin_step(double t0_ns, double t1_ns, double speed);
   // A request arriving at `t_ns` (inside the step) needing `work_ns` of CPU. If it finds an
   // idle thread, that thread first waits `wakeup_delay_ns` for a CPU. Returns true when it
-  // found an idle thread (a wakeup).
-  bool arrive(double t_ns, double work_ns, double wakeup_delay_ns, double extra_ns, double tag);
+  // found an idle thread (a wakeup). A request that will be done before the step ends is
+  // reported at once through `on_done` (its completion time is already certain); the others
+  // wait for complete_until() in the step they finish in.
+  template <typename F>
+  bool arrive(double t_ns, double work_ns, double wakeup_delay_ns, double extra_ns, double tag,
+              F&& on_done) {
+    const double v = virtual_at(t_ns);
+    double start = thread_free_v_.front();
+    const bool wakeup = start <= v;
+    if (wakeup) start = v + wakeup_delay_ns * speed_;
+    const double end = start + work_ns;
+    replace_earliest_free(end);
+    if (end <= v1_ && speed_ > 0) {
+      on_done(Completion{t_ns, real_at(end), extra_ns, tag});
+    } else {
+      pending_.push({end, t_ns, extra_ns, tag});
+    }
+    return wakeup;
+  }
   // Reports, in completion order, every request done by `t_ns` (inside the step).
   template <typename F>
   void complete_until(double t_ns, F&& on_done) {
@@ -53,11 +70,15 @@ class ServiceQueue {
     bool operator>(const Pending& o) const { return end_v > o.end_v; }
   };
   double virtual_at(double t_ns) const { return v0_ + speed_ * (t_ns - t0_); }
-  double real_at(double v) const { return speed_ > 0 ? t0_ + (v - v0_) / speed_ : t0_; }
+  double real_at(double v) const { return speed_ > 0 ? t0_ + (v - v0_) * inverse_speed_ : t0_; }
 
   uint32_t servers_;
-  double t0_ = 0, v0_ = 0, speed_ = 1;
-  std::priority_queue<double, std::vector<double>, std::greater<>> thread_free_v_;
+  double t0_ = 0, v0_ = 0, speed_ = 1, inverse_speed_ = 1;
+  double v1_ = 0;  // virtual time at the end of the step
+  // When each thread is next free, in virtual time: a min-heap whose top is replaced in place
+  // (one sift-down per request instead of a pop and a push).
+  std::vector<double> thread_free_v_;
+  void replace_earliest_free(double v);
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
 };
 

@@ -4,6 +4,7 @@
 #include "dwae/sim/sim_host.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -49,28 +50,31 @@ double sample_work(const ServiceSpec& spec, const Rng::LognormalParams& lognorma
   return mean;
 }
 
+// Log2Histogram::add, inlined for the per-request path (same buckets as bucket_of()).
+inline void add_log2(Log2Histogram& h, uint64_t value_ns) {
+  const auto b = value_ns < 2 ? size_t{0} : static_cast<size_t>(std::bit_width(value_ns) - 1);
+  ++h.buckets[b < Log2Histogram::kBuckets ? b : Log2Histogram::kBuckets - 1];
+}
+
 }  // namespace
 
 SimHost::SimHost(const Scenario& scenario, ManualClock& clock)
-    : scenario_(scenario),
-      clock_(clock),
-      rng_(scenario.seed),
-      io_(scenario.host.disk),
-      net_(scenario.host.link) {
+    : scenario_(scenario), clock_(clock), io_(scenario.host.disk), net_(scenario.host.link) {
   now_ns_ = static_cast<double>(clock_.now().count());
   next_window_ns_ = now_ns_ + kNsPerS;
+  // ClassMetrics holds two 21 KiB histograms: build them in place, never move them.
+  metrics_.classes.reserve(scenario_.classes.size());
   for (const auto& c : scenario_.classes) {
-    ClassMetrics m;
+    ClassMetrics& m = metrics_.classes.emplace_back();
     m.name = c.name;
     if (c.p99_target) m.p99_target_ns = static_cast<double>(c.p99_target->count());
-    metrics_.classes.push_back(std::move(m));
   }
   for (const auto& spec : scenario_.workloads) {
     size_t class_index = 0;
     for (size_t i = 0; i < scenario_.classes.size(); ++i) {
       if (scenario_.classes[i].name == spec.class_name) class_index = i;
     }
-    auto w = std::make_unique<WorkloadState>(spec, class_index);
+    auto w = std::make_unique<WorkloadState>(spec, class_index, scenario_.seed);
     w->request_driven = is_request_driven(spec.kind);
     w->io.pattern = spec.kind == WorkloadKind::kMetadata ? IoPattern::kMetadata : spec.io.pattern;
     w->io.op_bytes = spec.io.op_bytes;
@@ -79,6 +83,16 @@ SimHost::SimHost(const Scenario& scenario, ManualClock& clock)
     w->work_lognormal =
         Rng::LognormalParams::of(static_cast<double>(spec.service.mean.count()), spec.service.cv);
     w->heap_bytes = static_cast<double>(spec.gc.live_bytes);
+    w->accesses_per_cpu_ns =
+        spec.memory.memory_bound / static_cast<double>(scenario_.host.local_memory_latency.count());
+    w->leak_bytes_per_ns = spec.memory.leak_bytes_per_second / kNsPerS;
+    if (spec.io.bytes_per_second > 0) {
+      const double ops_per_s = spec.io.bytes_per_second / static_cast<double>(spec.io.op_bytes);
+      w->io_ops_per_ns = ops_per_s / kNsPerS;
+      w->io_backlog_cap_ops = ops_per_s * kMaxBacklogSeconds;
+    }
+    w->net_bytes_per_ns = spec.net.bytes_per_second / kNsPerS;
+    w->bursts = spec.burst.on.count() > 0 && spec.burst.off.count() > 0;
     // A class's throughput is counted in the unit of its first workload (requests, frames,
     // bytes or CPU-seconds); workloads of another unit do not add to it.
     for (const auto& other : scenario_.workloads) {
@@ -88,8 +102,17 @@ SimHost::SimHost(const Scenario& scenario, ManualClock& clock)
       }
     }
     derive(*w);
-    io_queues_.push_back(&w->io);
+    // Only workloads that can issue I/O take part in the device's sharing (the others would
+    // ask for nothing); every workload keeps a network queue, since unset shares are 1/n.
+    if (spec.io.bytes_per_second > 0 || spec.kind == WorkloadKind::kMetadata) {
+      io_queues_.push_back(&w->io);
+      if ((spec.kind == WorkloadKind::kLogWriter || spec.kind == WorkloadKind::kObjectReader) &&
+          w->counts_throughput) {
+        io_throughput_.push_back(workloads_.size());
+      }
+    }
     net_queues_.push_back(&w->net);
+    any_llc_sensitive_ = any_llc_sensitive_ || spec.memory.llc_sensitivity != 0;
     workloads_.push_back(std::move(w));
   }
 }
@@ -151,6 +174,7 @@ void SimHost::derive(WorkloadState& w) {
   w.memory_limits.low = t.memory_low_bytes.value_or(0);
   w.memory_limits.high = t.memory_high_bytes.value_or(kNoLimit);
   w.memory_limits.max = t.memory_max_bytes.value_or(kNoLimit);
+  w.memory_quiet = false;
   w.io.weight = t.io_weight.value_or(100);
   w.io.limit_iops = 0;
   w.io.limit_bps = 0;
@@ -369,15 +393,15 @@ void SimHost::kill(WorkloadState& w, double now) {
 void SimHost::step_phases(WorkloadState& w, double t0, double dt) {
   const WorkloadSpec& s = *w.spec;
   w.bandwidth.advance_to(t0);
-  if (s.burst.on.count() > 0 && s.burst.off.count() > 0) {
+  if (w.bursts) {
     if (w.burst_phase_end_ns < 0) {
       w.burst_on = false;
-      w.burst_phase_end_ns = t0 + rng_.exponential(static_cast<double>(s.burst.off.count()));
+      w.burst_phase_end_ns = t0 + w.phase_rng.exponential(static_cast<double>(s.burst.off.count()));
     }
     while (t0 >= w.burst_phase_end_ns) {
       w.burst_on = !w.burst_on;
       const auto mean = static_cast<double>((w.burst_on ? s.burst.on : s.burst.off).count());
-      w.burst_phase_end_ns += rng_.exponential(mean);
+      w.burst_phase_end_ns += w.phase_rng.exponential(mean);
     }
   }
   if (w.gc_pending && t0 >= w.gc_pause_until_ns) {
@@ -388,7 +412,7 @@ void SimHost::step_phases(WorkloadState& w, double t0, double dt) {
     w.gc_pause_until_ns = t0 + pause_ns;
     w.heap_bytes = static_cast<double>(s.gc.live_bytes);
   }
-  w.leaked_bytes += s.memory.leak_bytes_per_second * dt / kNsPerS;
+  if (w.leak_bytes_per_ns > 0) w.leaked_bytes += w.leak_bytes_per_ns * dt;
   const bool restarting = t0 < w.restart_until_ns;
   const bool gc = t0 < w.gc_pause_until_ns;
   switch (s.kind) {
@@ -425,6 +449,12 @@ void SimHost::step_memory(double t0, double dt) {
       continue;
     }
     const double wanted = w->wanted_bytes;
+    if (w->memory_quiet && excess == 0 && wanted == w->memory.current_bytes()) {
+      // Same need, same limits, no host pressure, and the last step stalled nothing: this step
+      // would change nothing either.
+      used += wanted;
+      continue;
+    }
     double taken = 0;
     if (excess > 0) {
       const double prot = static_cast<double>(std::max(w->memory_limits.low, w->memory_limits.min));
@@ -433,6 +463,8 @@ void SimHost::step_memory(double t0, double dt) {
     }
     const MemoryStep m = w->memory.step(dt, wanted, w->memory_limits, taken);
     w->stall = m.stall_fraction;
+    w->memory_quiet =
+        m.stall_fraction == 0 && !m.oom_killed && taken == 0 && wanted == w->memory.current_bytes();
     if (m.oom_killed) kill(*w, t0);
     used += w->memory.current_bytes();
     if (w->stall > 0) stalled_need += std::max(0.0, wanted - w->memory.current_bytes());
@@ -590,6 +622,7 @@ void SimHost::step_cpu(double dt) {
   }
   metrics_.host.cpu_capacity_ns += static_cast<double>(h.logical_cpus()) * dt;
   metrics_.host.cpu_stranded_ns += std::min(std::max(0.0, capacity - used), held_back) * dt;
+  step_hardware_speed(used);
 }
 
 // Which CPUs anyone may run on, and for each workload the share of its CPUs whose SMT siblings
@@ -637,16 +670,20 @@ void SimHost::update_topology() {
   topology_dirty_ = false;
 }
 
-void SimHost::step_hardware_speed() {
+void SimHost::step_hardware_speed(double busy) {
   const auto& h = scenario_.host;
-  double busy = 0;
-  for (const auto& w : workloads_) busy += w->allocation;
   const auto cores = static_cast<double>(h.cores);
   double smt = 1.0;
   if (h.smt > 1 && busy > cores) {
     // Busy CPUs beyond the physical cores share a core with a busy sibling.
     const double both_busy = std::min(1.0, (busy - cores) / cores);
     smt = 1.0 - both_busy * (1.0 - (1.0 + h.smt_yield) / 2.0);
+  }
+  if (!any_llc_sensitive_) {
+    for (auto& w : workloads_) {
+      w->hw_speed = (1.0 - (1.0 - smt) * (1.0 - w->sibling_free_share)) * w->numa_speed;
+    }
+    return;
   }
   // LLC: per domain, the share of the running workloads' footprint that does not fit.
   std::vector<double>& footprint = footprint_;
@@ -677,8 +714,8 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   const bool paused = t0 < w.gc_pause_until_ns || w.bandwidth.throttled();
   const double cpu_speed = w.hw_speed;
   const double speed = paused ? 0.0 : w.thread_share * cpu_speed * (1.0 - w.stall);
-  w.queue.begin_step(t0, speed);
-  if (w.next_arrival_ns < 0) w.next_arrival_ns = w.arrivals.next_after(t0, rng_);
+  w.queue.begin_step(t0, t1, speed);
+  if (w.next_arrival_ns < 0) w.next_arrival_ns = w.arrivals.next_after(t0, w.arrival_rng);
   if (w.queue.in_system() == 0 && w.next_arrival_ns >= t1 && t0 >= w.gc_pause_until_ns) {
     return;  // idle all step: nothing runs, nothing is charged
   }
@@ -690,7 +727,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   auto on_done = [&](const Completion& c) {
     const double latency = c.done_ns - c.arrival_ns + c.extra_ns;
     const auto ns = static_cast<uint64_t>(std::max(0.0, latency));
-    w.request_latency.add(ns);
+    add_log2(w.request_latency, ns);
     ++w.requests_completed;
     const int bucket = LatencyRecorder::index_of(ns);
     cm.latency.add_at(bucket, ns);
@@ -711,16 +748,19 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   double cpu_used = 0;
   uint64_t arrivals = 0;
   const bool restarting = t0 < w.restart_until_ns;
+  // Requests that finish inside the step are recorded as they arrive, the others at the end of
+  // the step they finish in: an arrival never depends on completions (it takes the thread that
+  // frees first, in virtual time), and a completion's time depends only on its step's speed.
   while (w.next_arrival_ns < t1) {
     const double a = w.next_arrival_ns;
-    w.queue.complete_until(a, on_done);
     ++arrivals;
     if (restarting) {
       ++w.requests_failed;
       ++cm.requests_failed;
     } else {
-      const double work = sample_work(s.service, w.work_lognormal, rng_);
-      const double wake = w.wakeup_wait_max_ns > 0 ? rng_.uniform() * w.wakeup_wait_max_ns : 0;
+      const double work = sample_work(s.service, w.work_lognormal, w.work_rng);
+      const double wake =
+          w.wakeup_wait_max_ns > 0 ? w.wakeup_rng.uniform() * w.wakeup_wait_max_ns : 0;
       double extra = 0;
       if (s.kind == WorkloadKind::kMetadata) {
         extra += s.io.ops_per_request * std::max(w.io.latency_ns, 1.0);
@@ -731,11 +771,11 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
         w.net.offered_bytes += static_cast<double>(s.net.bytes_per_request);
         w.net.rx_bytes += 512;
       }
-      if (w.queue.arrive(a, work, wake, extra, deadline)) {
+      if (w.queue.arrive(a, work, wake, extra, deadline, on_done)) {
         const double stretch =
             w.thread_share > 0 ? work / cpu_speed * (1.0 / w.thread_share - 1.0) : 0;
         const double delay = wake + stretch;
-        w.runq_delay.add(static_cast<uint64_t>(delay));
+        add_log2(w.runq_delay, static_cast<uint64_t>(delay));
         w.runq_delay_total_ns += delay;
       }
       cpu_used += work / cpu_speed;
@@ -744,7 +784,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
         if (w.heap_bytes >= static_cast<double>(s.gc.heap_bytes)) w.gc_pending = true;
       }
     }
-    w.next_arrival_ns = w.arrivals.next_after(a, rng_);
+    w.next_arrival_ns = w.arrivals.next_after(a, w.arrival_rng);
   }
   w.queue.complete_until(t1, on_done);
   metrics_.host.events += arrivals + done;
@@ -755,8 +795,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   metrics_.host.cpu_used_ns += cpu_used;
   if (w.queue.busy() > 0 && w.thread_share < 1) w.psi_cpu_some_ns += dt * (1 - w.thread_share);
   if (w.queue.busy() > 0 && speed == 0) w.psi_cpu_full_ns += dt;
-  const double accesses = cpu_used * s.memory.memory_bound /
-                          static_cast<double>(scenario_.host.local_memory_latency.count());
+  const double accesses = cpu_used * w.accesses_per_cpu_ns;
   w.local_accesses += accesses * (1 - w.remote_share);
   w.remote_accesses += accesses * w.remote_share;
   cm.local_accesses += accesses * (1 - w.remote_share);
@@ -783,43 +822,34 @@ void SimHost::step_bulk(WorkloadState& w, double t0, double dt) {
   }
   ClassMetrics& cm = metrics_.classes[w.class_index];
   if ((s.kind == WorkloadKind::kBatch || s.kind == WorkloadKind::kNoisy) && w.counts_throughput) {
-    cm.units_in_window += used * w.hw_speed * (1 - w.stall) / kNsPerS;  // useful CPU-seconds
+    cm.units_in_window += used * w.hw_speed * (1 - w.stall) * 1e-9;  // useful CPU-seconds
   }
-  const double accesses = used * s.memory.memory_bound /
-                          static_cast<double>(scenario_.host.local_memory_latency.count());
+  const double accesses = used * w.accesses_per_cpu_ns;
   w.local_accesses += accesses * (1 - w.remote_share);
   w.remote_accesses += accesses * w.remote_share;
   cm.local_accesses += accesses * (1 - w.remote_share);
   cm.remote_accesses += accesses * w.remote_share;
   // Offered bulk I/O and traffic (a noisy neighbour only while bursting).
   const bool sending = (s.kind != WorkloadKind::kNoisy || w.burst_on) && t0 >= w.restart_until_ns;
-  if (sending && s.io.bytes_per_second > 0) {
-    const double ops_per_s = s.io.bytes_per_second / static_cast<double>(s.io.op_bytes);
-    w.io.backlog_ops =
-        std::min(w.io.backlog_ops + ops_per_s * dt / kNsPerS, ops_per_s * kMaxBacklogSeconds);
+  if (sending && w.io_ops_per_ns > 0) {
+    w.io.backlog_ops = std::min(w.io.backlog_ops + w.io_ops_per_ns * dt, w.io_backlog_cap_ops);
   }
-  if (sending && s.net.bytes_per_second > 0) {
-    w.net.offered_bytes += s.net.bytes_per_second * dt / kNsPerS;
-  }
+  if (sending && w.net_bytes_per_ns > 0) w.net.offered_bytes += w.net_bytes_per_ns * dt;
 }
 
 void SimHost::step_devices(double dt) {
+  auto bytes_of = [](const IoQueue& q) {
+    return static_cast<double>(q.io.seq_read_bytes + q.io.seq_write_bytes + q.io.rand_read_bytes +
+                               q.io.rand_write_bytes);
+  };
   std::vector<double>& io_before = io_before_;
   io_before.clear();
-  for (auto& w : workloads_) {
-    io_before.push_back(static_cast<double>(w->io.io.seq_read_bytes + w->io.io.seq_write_bytes +
-                                            w->io.io.rand_read_bytes + w->io.io.rand_write_bytes));
-  }
+  for (const size_t i : io_throughput_) io_before.push_back(bytes_of(workloads_[i]->io));
   io_.step(dt, io_queues_);
   net_.step(dt, net_queues_);
-  for (size_t i = 0; i < workloads_.size(); ++i) {
-    auto& w = *workloads_[i];
-    if ((w.spec->kind == WorkloadKind::kLogWriter || w.spec->kind == WorkloadKind::kObjectReader) &&
-        w.counts_throughput) {
-      const auto after = static_cast<double>(w.io.io.seq_read_bytes + w.io.io.seq_write_bytes +
-                                             w.io.io.rand_read_bytes + w.io.io.rand_write_bytes);
-      metrics_.classes[w.class_index].units_in_window += after - io_before[i];
-    }
+  for (size_t k = 0; k < io_throughput_.size(); ++k) {
+    const auto& w = *workloads_[io_throughput_[k]];
+    metrics_.classes[w.class_index].units_in_window += bytes_of(w.io) - io_before[k];
   }
 }
 
@@ -828,8 +858,7 @@ void SimHost::step(double t0, double dt) {
   metrics_.host.elapsed_ns += dt;
   for (auto& w : workloads_) step_phases(*w, t0, dt);
   step_memory(t0, dt);
-  step_cpu(dt);
-  step_hardware_speed();
+  step_cpu(dt);  // and the hardware speed that follows from it
   for (auto& w : workloads_) {
     if (w->request_driven) {
       step_requests(*w, t0, dt);

@@ -41,7 +41,7 @@ class SimHost final : public HostSource, public Actuator {
   void step_phases(WorkloadState& w, double t0, double dt);
   void step_memory(double t0, double dt);
   void step_cpu(double dt);
-  void step_hardware_speed();
+  void step_hardware_speed(double busy_cpus);
   void step_requests(WorkloadState& w, double t0, double dt);
   void step_bulk(WorkloadState& w, double t0, double dt);
   void step_devices(double dt);
@@ -54,7 +54,6 @@ class SimHost final : public HostSource, public Actuator {
 
   const Scenario& scenario_;
   ManualClock& clock_;
-  Rng rng_;
   std::vector<std::unique_ptr<WorkloadState>> workloads_;
   IoModel io_;
   NetModel net_;
@@ -72,7 +71,9 @@ class SimHost final : public HostSource, public Actuator {
   std::vector<size_t> order_, index_;
   std::vector<double> cap_, level_, group_alloc_, footprint_, io_before_, runnable_;
   std::vector<ShareRequest> group_;
-  std::vector<IoQueue*> io_queues_;
+  std::vector<IoQueue*> io_queues_;    // workloads that can issue I/O
+  std::vector<size_t> io_throughput_;  // bulk I/O workloads whose bytes are their throughput
+  bool any_llc_sensitive_ = false;
   std::vector<NetQueue*> net_queues_;
 };
 

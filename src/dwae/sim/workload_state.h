@@ -20,8 +20,16 @@
 namespace dwae::sim {
 
 struct WorkloadState {
-  WorkloadState(const WorkloadSpec& s, size_t class_idx)
-      : spec(&s), class_index(class_idx), arrivals(s.arrivals), queue(s.threads) {}
+  // `seed`: the scenario's; the workload's random streams are derived from it and its name.
+  WorkloadState(const WorkloadSpec& s, size_t class_idx, uint64_t seed)
+      : spec(&s),
+        class_index(class_idx),
+        arrival_rng(seed, s.name + "/arrivals"),
+        work_rng(seed, s.name + "/work"),
+        phase_rng(seed, s.name + "/phases"),
+        wakeup_rng(seed, s.name + "/wakeups"),
+        arrivals(s.arrivals),
+        queue(s.threads) {}
 
   // Fields read every step come first and the large cumulative histograms last, so that a step
   // over all workloads touches few cache lines.
@@ -40,6 +48,15 @@ struct WorkloadState {
   double cpu_count = 0;           // cpus.size()
   MemoryLimits memory_limits;
 
+  // Per-nanosecond rates from the spec, computed once (the step multiplies rather than divides).
+  double accesses_per_cpu_ns = 0;  // memory accesses per ns of CPU time (memory_bound / local)
+  double leak_bytes_per_ns = 0;
+  double io_ops_per_ns = 0;       // offered bulk I/O
+  double io_backlog_cap_ops = 0;  // the most it keeps queued (kMaxBacklogSeconds)
+  double net_bytes_per_ns = 0;    // offered bulk traffic
+  bool bursts = false;            // on/off phases (batch and noisy)
+  bool memory_quiet = false;      // the memory model's last step changed nothing; see step_memory
+
   // Per step.
   double demand = 0, allocation = 0, thread_share = 1, hw_speed = 1, stall = 0;
   double cap_cores = 0;     // CFS bandwidth cap for the step, in cores
@@ -47,6 +64,10 @@ struct WorkloadState {
   double wakeup_wait_max_ns = 0;
 
   // Models.
+  // One stream per use, so that what a policy changes (whether a wakeup waits, whether a
+  // request is refused during a restart) does not shift the arrivals, work sizes or bursts
+  // drawn later: policies are compared on the same traffic.
+  Rng arrival_rng, work_rng, phase_rng, wakeup_rng;
   CfsBandwidth bandwidth;
   ArrivalProcess arrivals;
   double next_arrival_ns = -1;
