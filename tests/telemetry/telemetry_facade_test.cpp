@@ -2,6 +2,8 @@
 // per-workload results from every class, and the fallback to files when eBPF is off (by
 // option, or for want of BTF) that still produces samples and says why, once.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <iostream>
@@ -163,6 +165,50 @@ TEST(Telemetry, WithoutKernelBtfFallsBackWithTheReason) {
   auto sample = telemetry.drain();
   ASSERT_TRUE(sample.ok()) << sample.error().message;
   EXPECT_TRUE(sample->workloads.empty());
+}
+
+// Opens the facade in a child process that has given up root (uid/gid nobody), and returns
+// what its status said: "<bpf_active> <files:cgroup active>\n<bpf_problem>".
+std::string status_without_privileges() {
+  int fds[2];
+  if (::pipe(fds) != 0) return "";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string out;
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
+      out = "cannot drop privileges";
+    } else {
+      auto layout = hostfs::detect_layout({});
+      TelemetryOptions o;
+      if (layout) o.set_attribution_from(*layout);
+      o.log = [](const std::string&) {};
+      Telemetry t = Telemetry::open(layout ? *layout : hostfs::CgroupLayout{}, o);
+      out = std::to_string(static_cast<int>(t.status().bpf_active)) + " " +
+            std::to_string(static_cast<int>(t.status().find("files:cgroup")->active)) + "\n" +
+            t.status().bpf_problem;
+    }
+    (void)!::write(fds[1], out.data(), out.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string got;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  ::waitpid(pid, nullptr, 0);
+  return got;
+}
+
+TEST(Telemetry, WithoutPermissionFallsBackWithTheReason) {
+  const std::string got = status_without_privileges();
+  std::cout << got << "\n";
+  ASSERT_EQ(got.substr(0, 4), "0 1\n") << got;  // eBPF off, files on
+  EXPECT_NE(got.find("needs CAP_BPF and CAP_PERFMON"), std::string::npos) << got;
+  EXPECT_NE(got.find("Operation not permitted"), std::string::npos) << got;
+  // One reason, not five copies of it.
+  EXPECT_EQ(got.find("needs CAP_BPF"), got.rfind("needs CAP_BPF")) << got;
 }
 
 TEST(Telemetry, RawModeDeliversEventsThroughDrain) {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <iostream>
 #include <set>
 #include <utility>
@@ -180,14 +181,19 @@ void Telemetry::State::open_bpf() {
     for (const std::string& m : missing) note += (note.empty() ? "; kernel lacks " : ", ") + m;
     return note;
   };
+  // Without permission no collector will load: the first refusal is the reason for all, and
+  // the rest are not tried (libbpf would print the same failure for each).
+  std::string refused;
   const auto opened = [&](const char* name, auto& slot, auto result, CgroupAttribution a,
                           std::string extra) {
     if (result) {
       slot = std::move(result).value();
       source(name) = SourceStatus{name, true, attribution_detail(a) + std::move(extra)};
-    } else {
-      source(name) = SourceStatus{name, false, result.error().message};
+      return;
     }
+    const int err = result.error().errno_value;
+    if (err == EPERM || err == EACCES) refused = result.error().message;
+    source(name) = SourceStatus{name, false, result.error().message};
   };
 
   SchedCollector::Options sched_options;
@@ -197,6 +203,12 @@ void Telemetry::State::open_bpf() {
   sched_options.raw = raw_stream;
   opened("bpf:sched", sched, SchedCollector::create(sched_options), options.sched_attribution, "");
 
+  if (!refused.empty()) {
+    for (const char* name : {"bpf:memory", "bpf:block", "bpf:net", "bpf:lifecycle"}) {
+      source(name) = SourceStatus{name, false, refused};
+    }
+    return;
+  }
   auto mem = MemoryCollector::create(collector_options(options.memory_attribution));
   const std::string mem_note = mem ? missing_note(mem->missing_events()) : "";
   opened("bpf:memory", memory, std::move(mem), options.memory_attribution, mem_note);
