@@ -34,11 +34,7 @@ void CfsBandwidth::refill_to(double now_ns) {
   }
 }
 
-void CfsBandwidth::charge(double now_ns, double dt_ns, double used_ns, bool active,
-                          double runnable_cores) {
-  if (active) active_in_period_ = true;
-  if (!limited()) return;
-  if (used_ns <= 0 || throttled_) return;
+void CfsBandwidth::spend(double now_ns, double dt_ns, double used_ns, double runnable_cores) {
   const double before = runtime_ns_;
   runtime_ns_ -= used_ns;
   if (runtime_ns_ <= 1e-6) {

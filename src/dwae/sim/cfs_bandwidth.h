@@ -26,7 +26,11 @@ class CfsBandwidth {
   // Charges `used_ns` of CPU time spent over [now, now + dt); throttles if the runtime runs out
   // inside it, at the instant it would have run out with `runnable_cores` threads running.
   // `active` says the cgroup had runnable work.
-  void charge(double now_ns, double dt_ns, double used_ns, bool active, double runnable_cores);
+  void charge(double now_ns, double dt_ns, double used_ns, bool active, double runnable_cores) {
+    if (active) active_in_period_ = true;
+    if (!limited() || used_ns <= 0 || throttled_) return;
+    spend(now_ns, dt_ns, used_ns, runnable_cores);
+  }
   bool throttled() const { return throttled_; }
   // The next instant a period boundary falls, for aligning simulation steps.
   double next_boundary_ns() const { return period_end_ns_; }
@@ -36,6 +40,7 @@ class CfsBandwidth {
 
  private:
   void refill_to(double now_ns);
+  void spend(double now_ns, double dt_ns, double used_ns, double runnable_cores);
   uint64_t quota_ns_ = 0, period_ns_ = 100'000'000, burst_ns_ = 0;
   double runtime_ns_ = 0;
   double period_end_ns_ = 0;

@@ -7,9 +7,10 @@
 
 namespace dwae::sim {
 
-void NetModel::step(double dt_ns, std::vector<NetQueue*>& queues) {
+void NetModel::step(double dt_ns, std::vector<NetQueue*>& queues, size_t sharing) {
   const double capacity = link_.bandwidth_bps * dt_ns / 1e9;
-  const double equal = queues.empty() ? 1.0 : 1.0 / static_cast<double>(queues.size());
+  if (sharing == 0) sharing = queues.size();
+  const double equal = sharing == 0 ? 1.0 : 1.0 / static_cast<double>(sharing);
   requests_.resize(queues.size());
   allocation_.resize(queues.size());
   for (size_t i = 0; i < queues.size(); ++i) {

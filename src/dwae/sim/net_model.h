@@ -25,7 +25,9 @@ struct NetQueue {
 class NetModel {
  public:
   explicit NetModel(const LinkSpec& link) : link_(link) {}
-  void step(double dt_ns, std::vector<NetQueue*>& queues);
+  // `sharing`: how many workloads share the link (an unset share is 1 / sharing); `queues` may
+  // leave out workloads that never send. 0 means queues.size().
+  void step(double dt_ns, std::vector<NetQueue*>& queues, size_t sharing = 0);
   double busy_share() const { return busy_share_; }
 
  private:

@@ -102,8 +102,8 @@ SimHost::SimHost(const Scenario& scenario, ManualClock& clock)
       }
     }
     derive(*w);
-    // Only workloads that can issue I/O take part in the device's sharing (the others would
-    // ask for nothing); every workload keeps a network queue, since unset shares are 1/n.
+    // Only workloads that can issue I/O or send take part in the device's and the link's
+    // sharing (the others would ask for nothing); an unset network share stays 1 / workloads.
     if (spec.io.bytes_per_second > 0 || spec.kind == WorkloadKind::kMetadata) {
       io_queues_.push_back(&w->io);
       if ((spec.kind == WorkloadKind::kLogWriter || spec.kind == WorkloadKind::kObjectReader) &&
@@ -111,7 +111,9 @@ SimHost::SimHost(const Scenario& scenario, ManualClock& clock)
         io_throughput_.push_back(workloads_.size());
       }
     }
-    net_queues_.push_back(&w->net);
+    if (spec.net.bytes_per_request > 0 || spec.net.bytes_per_second > 0) {
+      net_queues_.push_back(&w->net);
+    }
     any_llc_sensitive_ = any_llc_sensitive_ || spec.memory.llc_sensitivity != 0;
     workloads_.push_back(std::move(w));
   }
@@ -846,7 +848,7 @@ void SimHost::step_devices(double dt) {
   io_before.clear();
   for (const size_t i : io_throughput_) io_before.push_back(bytes_of(workloads_[i]->io));
   io_.step(dt, io_queues_);
-  net_.step(dt, net_queues_);
+  net_.step(dt, net_queues_, workloads_.size());
   for (size_t k = 0; k < io_throughput_.size(); ++k) {
     const auto& w = *workloads_[io_throughput_[k]];
     metrics_.classes[w.class_index].units_in_window += bytes_of(w.io) - io_before[k];
