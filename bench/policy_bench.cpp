@@ -13,6 +13,7 @@
 #include "dwae/policy/mlp.h"
 #include "dwae/policy/policy_file.h"
 #include "dwae/policy/ppo_policy.h"
+#include "dwae/policy/rule_policy.h"
 
 namespace {
 
@@ -20,6 +21,7 @@ using namespace dwae;          // NOLINT(google-build-using-namespace)
 using namespace dwae::policy;  // NOLINT(google-build-using-namespace)
 
 constexpr int64_t kInferences = 100'000;
+constexpr int kWarmupTicks = 300;
 
 // The documented default actor with seeded random weights (scale 1/sqrt(fan-in)).
 PolicyModel default_size_model(float train_max = 1.0F) {
@@ -129,11 +131,15 @@ class ThousandWorkloads {
   const HostSample& next() {
     ++ticks_;
     sample.at = Nanos{200'000'000} * ticks_;
+    const auto t = static_cast<size_t>(ticks_);
     for (size_t i = 0; i < sample.workloads.size(); ++i) {
       auto& w = sample.workloads[i];
-      w.cpu_usage_ns += 5'000'000 + (i * 7919 + static_cast<size_t>(ticks_) * 104729) % 20'000'000;
-      w.runq_delay_ns.add(20'000 + (i * 31 + static_cast<size_t>(ticks_)) % 2'000'000, 50);
-      w.psi.cpu_some_us += (i + static_cast<size_t>(ticks_)) % 5'000;
+      // Each workload queues for 5 s, then runs calm for 5 s (staggered), so the policies keep
+      // moving weights instead of settling.
+      const bool queueing = (t + i * 13) % 50 < 25;
+      w.cpu_usage_ns += 5'000'000 + (i * 7919 + t * 104729) % 20'000'000;
+      w.runq_delay_ns.add((queueing ? 2'000'000 : 20'000) + (i * 31 + t) % 2'000'000, 50);
+      w.psi.cpu_some_us += (queueing ? 30'000 : 0) + (i + t) % 5'000;
       w.memory_current_bytes = (512ull << 20) + i * 4096;
     }
     return sample;
@@ -168,13 +174,13 @@ AdaptiveSetup setup_for(const ThousandWorkloads& host) {
   return s;
 }
 
-// One decide() per iteration: features for 1,000 workloads, one batched inference, the shield,
-// explanations. Arg 1: every workload out of distribution (all fall back to feedback).
-void BM_PpoDecide1000Workloads(benchmark::State& state) {
-  ThousandWorkloads host;
-  const bool all_ood = state.range(0) == 1;
-  PpoPolicy policy(setup_for(host), default_size_model(all_ood ? -0.5F : 1.0F));
-  host.apply(policy.decide(host.next(), host.infos));  // the first sample has no rates yet
+// One decide() of an adaptive policy per iteration on the same host; the decision is applied to
+// the host between iterations (untimed), so the rate limits stay in play.
+template <typename P>
+void decide_loop(benchmark::State& state, ThousandWorkloads& host, P& policy) {
+  // Fill the 60 s windows first (300 ticks of 200 ms): the steady state of a running agent, and
+  // the costlier one (full windows).
+  for (int i = 0; i < kWarmupTicks; ++i) host.apply(policy.decide(host.next(), host.infos));
   size_t changed = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -188,6 +194,15 @@ void BM_PpoDecide1000Workloads(benchmark::State& state) {
   }
   state.counters["changed_per_tick"] =
       benchmark::Counter(static_cast<double>(changed), benchmark::Counter::kAvgIterations);
+}
+
+// One decide() per iteration: features for 1,000 workloads, one batched inference, the shield,
+// explanations. Arg 1: every workload out of distribution (all fall back to feedback).
+void BM_PpoDecide1000Workloads(benchmark::State& state) {
+  ThousandWorkloads host;
+  const bool all_ood = state.range(0) == 1;
+  PpoPolicy policy(setup_for(host), default_size_model(all_ood ? -0.5F : 1.0F));
+  decide_loop(state, host, policy);
   state.counters["ood_fallbacks_per_tick"] =
       benchmark::Counter(static_cast<double>(policy.ood_fallbacks()) /
                          static_cast<double>(policy.inferences()) * 1000);
@@ -199,7 +214,7 @@ BENCHMARK(BM_PpoDecide1000Workloads)->Arg(0)->Arg(1)->Unit(benchmark::kMilliseco
 void BM_Features1000Workloads(benchmark::State& state) {
   ThousandWorkloads host;
   features::FeatureTracker tracker(setup_for(host).facts);
-  (void)tracker.update(host.next(), host.infos);
+  for (int i = 0; i < kWarmupTicks; ++i) (void)tracker.update(host.next(), host.infos);
   for (auto _ : state) {
     state.PauseTiming();
     const HostSample& s = host.next();
@@ -210,22 +225,21 @@ void BM_Features1000Workloads(benchmark::State& state) {
 }
 BENCHMARK(BM_Features1000Workloads)->Unit(benchmark::kMillisecond);
 
-// The same host under the feedback controller, for comparison.
+// The feedback controller on the same host.
 void BM_FeedbackDecide1000Workloads(benchmark::State& state) {
   ThousandWorkloads host;
   FeedbackPolicy policy(setup_for(host));
-  host.apply(policy.decide(host.next(), host.infos));
-  for (auto _ : state) {
-    state.PauseTiming();
-    const HostSample& s = host.next();
-    state.ResumeTiming();
-    const Decision d = policy.decide(s, host.infos);
-    state.PauseTiming();
-    host.apply(d);
-    state.ResumeTiming();
-  }
+  decide_loop(state, host, policy);
 }
 BENCHMARK(BM_FeedbackDecide1000Workloads)->Unit(benchmark::kMillisecond);
+
+// The threshold rules on the same host.
+void BM_RuleDecide1000Workloads(benchmark::State& state) {
+  ThousandWorkloads host;
+  RulePolicy policy(setup_for(host));
+  decide_loop(state, host, policy);
+}
+BENCHMARK(BM_RuleDecide1000Workloads)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

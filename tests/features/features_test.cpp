@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <random>
+#include <vector>
 
 namespace dwae::features {
 namespace {
@@ -24,7 +28,7 @@ WorkloadSample busy_sample(uint64_t scale) {
   s.psi.cpu_some_us = 50'000 * scale;  // 25 % of 200 ms
   s.psi.memory_some_us = 20'000 * scale;
   s.reclaim_stall_ns = 10'000'000 * scale;
-  s.net_tx_bytes = 1500 * 900 * scale;
+  s.net_tx_bytes = uint64_t{1500} * 900 * scale;
   s.net_drops = 100 * scale;
   s.local_memory_accesses = 750 * scale;
   s.remote_memory_accesses = 250 * scale;
@@ -74,8 +78,69 @@ TEST(FeatureWindow, KeepsSixtySeconds) {
     t.at = kTick * i;
     w.push(t);
   }
-  EXPECT_EQ(w.ticks().size(), 301u);  // 60 s span, both ends included
-  EXPECT_EQ(w.ticks().front().at, Nanos{20'000'000'000});
+  EXPECT_EQ(w.size(), 301u);  // 60 s span, both ends included
+  EXPECT_EQ(w.oldest_at(), Nanos{20'000'000'000});
+}
+
+// The incremental statistics against a plain recomputation over the ticks in the window, with
+// irregular gaps (several ticks leaving at once, none leaving, equal timestamps) and repeated
+// values (ties in the sorted latencies).
+TEST(FeatureWindow, StatisticsMatchARecomputation) {
+  std::mt19937_64 rng(20261126);
+  const std::array<double, 5> latencies = {0, 20'000, 1e6, 3e6, 7.5e8};
+  std::vector<Tick> all;
+  FeatureWindow w;
+  Nanos at{0};
+  for (int i = 0; i < 3000; ++i) {
+    const uint64_t r = rng();
+    at += r % 50 == 0  ? Nanos{9'000'000'000}
+          : r % 7 == 0 ? Nanos{0}
+                       : kTick * static_cast<int64_t>(1 + r % 3);
+    Tick t;
+    t.at = at;
+    t.cpu_cores = static_cast<double>(rng() % 1000) / 100.0;
+    t.runq_p99_ns = rng() % 3 == 0 ? latencies[rng() % latencies.size()]
+                                   : static_cast<double>(rng() % 5'000'000);
+    t.io_p99_ns = latencies[rng() % latencies.size()];
+    t.throttled_share = static_cast<double>(rng() % 100) / 100.0;
+    t.psi_cpu_some = static_cast<double>(rng() % 100) / 100.0;
+    t.psi_memory_some = static_cast<double>(rng() % 10) / 10.0;
+    t.net_drop_share = static_cast<double>(rng() % 100) / 1000.0;
+    w.push(t);
+    all.push_back(t);
+
+    std::vector<double> runq, io;
+    double cpu = 0, recent_cpu = 0, max_mem = 0;
+    size_t n = 0, recent_n = 0;
+    for (const Tick& x : all) {
+      if (x.at < at - FeatureWindow::kSpan) continue;
+      ++n;
+      cpu += x.cpu_cores;
+      runq.push_back(latency_scale(x.runq_p99_ns));
+      io.push_back(latency_scale(x.io_p99_ns));
+      max_mem = std::max(max_mem, x.psi_memory_some);
+      if (x.at >= at - FeatureWindow::kRecent) {
+        ++recent_n;
+        recent_cpu += x.cpu_cores;
+      }
+    }
+    std::sort(runq.begin(), runq.end());
+    std::sort(io.begin(), io.end());
+    auto nearest_rank = [](const std::vector<double>& v, double q) {
+      const auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size())));
+      return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
+    };
+    ASSERT_EQ(w.size(), n) << i;
+    ASSERT_EQ(w.all().n, n) << i;
+    ASSERT_EQ(w.recent().n, recent_n) << i;
+    ASSERT_NEAR(w.all().cpu_cores, cpu, 1e-9) << i;
+    ASSERT_NEAR(w.recent().cpu_cores, recent_cpu, 1e-9) << i;
+    ASSERT_EQ(w.max_psi_memory_some(), max_mem) << i;
+    for (const double q : {0.0, 0.5, 0.95, 1.0}) {
+      ASSERT_EQ(w.runq_scaled_percentile(q), nearest_rank(runq, q)) << i << " " << q;
+      ASSERT_EQ(w.io_scaled_percentile(q), nearest_rank(io, q)) << i << " " << q;
+    }
+  }
 }
 
 TEST(FeaturesExtract, KnownValues) {

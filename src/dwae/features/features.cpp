@@ -31,6 +31,60 @@ uint64_t minus(uint64_t now, uint64_t prev) {
   return now > prev ? now - prev : 0;
 }
 
+// Log2Histogram::delta(now, before).quantile(q) without building the delta histogram.
+double delta_quantile(const Log2Histogram& now, const Log2Histogram& before, double q) {
+  std::array<uint64_t, Log2Histogram::kBuckets> d;
+  uint64_t n = 0;
+  for (size_t i = 0; i < Log2Histogram::kBuckets; ++i) {
+    d[i] = minus(now.buckets[i], before.buckets[i]);
+    n += d[i];
+  }
+  if (n == 0) return 0;
+  q = std::clamp(q, 0.0, 1.0);
+  const double rank = q * static_cast<double>(n);
+  double seen = 0;
+  for (size_t i = 0; i < Log2Histogram::kBuckets; ++i) {
+    if (d[i] == 0) continue;
+    const double next = seen + static_cast<double>(d[i]);
+    if (rank <= next) {
+      const double lo = i == 0 ? 0.0 : static_cast<double>(uint64_t{1} << i);
+      const double hi = static_cast<double>(uint64_t{1} << (i + 1));
+      const double frac = (rank - seen) / static_cast<double>(d[i]);
+      return lo + frac * (hi - lo);
+    }
+    seen = next;
+  }
+  return static_cast<double>(uint64_t{1} << Log2Histogram::kBuckets);
+}
+
+// Sorted multisets of doubles in a vector (the window's latencies; never NaN).
+void insert_sorted(std::vector<double>& v, double x) {
+  v.insert(std::upper_bound(v.begin(), v.end(), x), x);
+}
+
+void erase_sorted(std::vector<double>& v, double x) {
+  const auto at = std::lower_bound(v.begin(), v.end(), x);
+  if (at != v.end()) v.erase(at);
+}
+
+// erase_sorted(old_value) then insert_sorted(new_value), moving only the values between.
+void replace_sorted(std::vector<double>& v, double old_value, double new_value) {
+  const auto at = std::lower_bound(v.begin(), v.end(), old_value);
+  if (at == v.end()) {
+    insert_sorted(v, new_value);
+    return;
+  }
+  if (new_value >= *at) {
+    const auto to = std::upper_bound(at + 1, v.end(), new_value);
+    std::move(at + 1, to, at);
+    *(to - 1) = new_value;
+  } else {
+    const auto to = std::upper_bound(v.begin(), at, new_value);
+    std::move_backward(to, at, at + 1);
+    *to = new_value;
+  }
+}
+
 }  // namespace
 
 const char* feature_name(Feature f) {
@@ -77,7 +131,31 @@ double latency_scale(double ns) {
   return bounded(std::log10(1.0 + ns / 1000.0) / 6.0, 0, 1);
 }
 
+Cumulative Cumulative::of(const WorkloadSample& s) {
+  Cumulative c;
+  c.cpu_usage_ns = s.cpu_usage_ns;
+  c.nr_periods = s.nr_periods;
+  c.nr_throttled = s.nr_throttled;
+  c.psi_cpu_some_us = s.psi.cpu_some_us;
+  c.psi_cpu_full_us = s.psi.cpu_full_us;
+  c.psi_memory_some_us = s.psi.memory_some_us;
+  c.psi_io_some_us = s.psi.io_some_us;
+  c.reclaim_stall_ns = s.reclaim_stall_ns;
+  c.net_tx_bytes = s.net_tx_bytes;
+  c.net_drops = s.net_drops;
+  c.remote_memory_accesses = s.remote_memory_accesses;
+  c.local_memory_accesses = s.local_memory_accesses;
+  c.runq_delay_ns = s.runq_delay_ns;
+  c.io_latency_ns = s.io_latency_ns;
+  c.request_latency_ns = s.request_latency_ns;
+  return c;
+}
+
 Tick derive(const WorkloadSample& now, const WorkloadSample& prev, Nanos dt) {
+  return derive(now, Cumulative::of(prev), dt);
+}
+
+Tick derive(const WorkloadSample& now, const Cumulative& prev, Nanos dt) {
   Tick t;
   t.at = Nanos{0};
   const auto dt_ns = static_cast<double>(dt.count());
@@ -86,20 +164,18 @@ Tick derive(const WorkloadSample& now, const WorkloadSample& prev, Nanos dt) {
   t.cpu_cores =
       bounded(static_cast<double>(minus(now.cpu_usage_ns, prev.cpu_usage_ns)) / dt_ns, 0, 1e6);
   if (now.has_runq_delay) {
-    t.runq_p99_ns = bounded(
-        Log2Histogram::delta(now.runq_delay_ns, prev.runq_delay_ns).quantile(0.99), 0, 1e12);
+    t.runq_p99_ns = bounded(delta_quantile(now.runq_delay_ns, prev.runq_delay_ns, 0.99), 0, 1e12);
   }
   const uint64_t periods = minus(now.nr_periods, prev.nr_periods);
   t.throttled_share = share(now.nr_throttled, prev.nr_throttled, static_cast<double>(periods));
   if (now.has_psi) {
-    t.psi_cpu_some = share(now.psi.cpu_some_us, prev.psi.cpu_some_us, dt_us);
-    t.psi_cpu_full = share(now.psi.cpu_full_us, prev.psi.cpu_full_us, dt_us);
-    t.psi_memory_some = share(now.psi.memory_some_us, prev.psi.memory_some_us, dt_us);
-    t.psi_io_some = share(now.psi.io_some_us, prev.psi.io_some_us, dt_us);
+    t.psi_cpu_some = share(now.psi.cpu_some_us, prev.psi_cpu_some_us, dt_us);
+    t.psi_cpu_full = share(now.psi.cpu_full_us, prev.psi_cpu_full_us, dt_us);
+    t.psi_memory_some = share(now.psi.memory_some_us, prev.psi_memory_some_us, dt_us);
+    t.psi_io_some = share(now.psi.io_some_us, prev.psi_io_some_us, dt_us);
   }
   t.reclaim_stall = share(now.reclaim_stall_ns, prev.reclaim_stall_ns, dt_ns);
-  t.io_p99_ns =
-      bounded(Log2Histogram::delta(now.io_latency_ns, prev.io_latency_ns).quantile(0.99), 0, 1e12);
+  t.io_p99_ns = bounded(delta_quantile(now.io_latency_ns, prev.io_latency_ns, 0.99), 0, 1e12);
   // Packets sent are counted in 1500-byte packets; only the share matters.
   const double sent = static_cast<double>(minus(now.net_tx_bytes, prev.net_tx_bytes)) / 1500.0;
   const auto dropped = static_cast<double>(minus(now.net_drops, prev.net_drops));
@@ -110,19 +186,30 @@ Tick derive(const WorkloadSample& now, const WorkloadSample& prev, Nanos dt) {
       static_cast<double>(minus(now.local_memory_accesses, prev.local_memory_accesses));
   t.remote_memory_share = bounded(ratio(remote, remote + local), 0, 1);
   if (now.has_requests) {
-    t.request_p99_ns = bounded(
-        Log2Histogram::delta(now.request_latency_ns, prev.request_latency_ns).quantile(0.99), 0,
-        1e12);
+    t.request_p99_ns =
+        bounded(delta_quantile(now.request_latency_ns, prev.request_latency_ns, 0.99), 0, 1e12);
   }
   return t;
 }
 
-void FeatureWindow::add(Sums& s, const Tick& t, double runq, double sign) {
+template <typename T>
+void FeatureWindow::Ring<T>::push_back(const T& v) {
+  if (size_ == buf_.size()) {
+    std::vector<T> grown(std::max<size_t>(16, buf_.size() + buf_.size() / 2));
+    for (size_t i = 0; i < size_; ++i) grown[i] = (*this)[i];
+    buf_.swap(grown);
+    head_ = 0;
+  }
+  buf_[wrap(head_ + size_)] = v;
+  ++size_;
+}
+
+void FeatureWindow::add(Sums& s, const Slot& t, double sign) {
   s.cpu_cores += sign * t.cpu_cores;
-  s.runq_scaled += sign * runq;
-  s.throttled += sign * t.throttled_share;
+  s.runq_scaled += sign * t.runq_scaled;
+  s.throttled += sign * t.throttled;
   s.psi_cpu_some += sign * t.psi_cpu_some;
-  s.net_drop += sign * t.net_drop_share;
+  s.net_drop += sign * t.net_drop;
   if (sign > 0) {
     ++s.n;
   } else if (s.n > 0) {
@@ -141,50 +228,69 @@ double FeatureWindow::percentile(const std::vector<double>& sorted, double q) {
 void FeatureWindow::recompute_sums() {
   all_ = Sums{};
   recent_ = Sums{};
-  for (size_t i = 0; i < ticks_.size(); ++i) {
-    add(all_, ticks_[i], runq_scaled_[i], 1);
-    if (i >= recent_begin_) add(recent_, ticks_[i], runq_scaled_[i], 1);
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    add(all_, slots_[i], 1);
+    if (i >= recent_begin_) add(recent_, slots_[i], 1);
   }
 }
 
 void FeatureWindow::push(const Tick& tick) {
-  const double runq = latency_scale(tick.runq_p99_ns);
-  const double io = latency_scale(tick.io_p99_ns);
-  ticks_.push_back(tick);
-  runq_scaled_.push_back(runq);
-  io_scaled_.push_back(io);
-  add(all_, tick, runq, 1);
-  add(recent_, tick, runq, 1);
-  runq_sorted_.insert(std::upper_bound(runq_sorted_.begin(), runq_sorted_.end(), runq), runq);
-  io_sorted_.insert(std::upper_bound(io_sorted_.begin(), io_sorted_.end(), io), io);
-  while (!max_mem_.empty() && max_mem_.back().second <= tick.psi_memory_some) max_mem_.pop_back();
-  max_mem_.emplace_back(tick.at, tick.psi_memory_some);
+  Slot slot;
+  slot.at_ns = tick.at.count();
+  slot.cpu_cores = tick.cpu_cores;
+  slot.runq_scaled = latency_scale(tick.runq_p99_ns);
+  slot.throttled = tick.throttled_share;
+  slot.psi_cpu_some = tick.psi_cpu_some;
+  slot.net_drop = tick.net_drop_share;
+  slot.psi_memory_some = tick.psi_memory_some;
+  slot.io_scaled = latency_scale(tick.io_p99_ns);
+  slots_.push_back(slot);
+  add(all_, slot, 1);
+  add(recent_, slot, 1);
+  while (!max_mem_.empty() && max_mem_.back().value <= slot.psi_memory_some) max_mem_.pop_back();
+  max_mem_.push_back({slot.at_ns, slot.psi_memory_some});
 
   // Leave the last 5 s.
-  while (recent_begin_ < ticks_.size() && ticks_[recent_begin_].at < tick.at - kRecent) {
-    add(recent_, ticks_[recent_begin_], runq_scaled_[recent_begin_], -1);
+  const int64_t recent_from = (tick.at - kRecent).count();
+  while (recent_begin_ < slots_.size() && slots_[recent_begin_].at_ns < recent_from) {
+    add(recent_, slots_[recent_begin_], -1);
     ++recent_begin_;
   }
-  // Leave the 60 s window.
-  while (!ticks_.empty() && ticks_.front().at < tick.at - kSpan) {
-    const Tick& old = ticks_.front();
-    add(all_, old, runq_scaled_.front(), -1);
-    runq_sorted_.erase(
-        std::lower_bound(runq_sorted_.begin(), runq_sorted_.end(), runq_scaled_.front()));
-    io_sorted_.erase(std::lower_bound(io_sorted_.begin(), io_sorted_.end(), io_scaled_.front()));
-    if (!max_mem_.empty() && max_mem_.front().first <= old.at) max_mem_.pop_front();
+  // Leave the 60 s window. In the steady state one tick leaves as one arrives: its latencies
+  // are replaced in the sorted arrays in one move instead of an erase and an insert.
+  const int64_t window_from = (tick.at - kSpan).count();
+  bool placed = false;
+  while (!slots_.empty() && slots_.front().at_ns < window_from) {
+    const Slot old = slots_.front();
+    add(all_, old, -1);
+    if (placed) {
+      erase_sorted(runq_sorted_, old.runq_scaled);
+      erase_sorted(io_sorted_, old.io_scaled);
+    } else {
+      replace_sorted(runq_sorted_, old.runq_scaled, slot.runq_scaled);
+      replace_sorted(io_sorted_, old.io_scaled, slot.io_scaled);
+      placed = true;
+    }
+    if (!max_mem_.empty() && max_mem_.front().at_ns <= old.at_ns) max_mem_.pop_front();
     if (recent_begin_ > 0) --recent_begin_;
-    ticks_.pop_front();
-    runq_scaled_.pop_front();
-    io_scaled_.pop_front();
+    slots_.pop_front();
     if (++pops_ % 256 == 0) recompute_sums();
+  }
+  if (!placed) {
+    insert_sorted(runq_sorted_, slot.runq_scaled);
+    insert_sorted(io_sorted_, slot.io_scaled);
   }
 }
 
-void update_host_context(HostContext& host, const std::vector<Tick>& ticks) {
+namespace {
+
+// used and wanted CPUs over a sequence of ticks, in the order given.
+template <typename Ticks, typename Get>
+void fill_host_context(HostContext& host, const Ticks& ticks, Get get) {
   const double cpus = std::max<uint32_t>(1, host.cpus);
   double used = 0, wanted = 0;
-  for (const auto& t : ticks) {
+  for (const auto& x : ticks) {
+    const Tick& t = get(x);
     used += t.cpu_cores;
     // What waited is not counted in CPUs by any source; PSI "some" scales the use up, to at
     // most twice (documented as an estimate in docs/features.md).
@@ -192,6 +298,12 @@ void update_host_context(HostContext& host, const std::vector<Tick>& ticks) {
   }
   host.cpu_utilisation = bounded(used / cpus, 0, 1);
   host.demand_over_capacity = bounded(wanted / cpus, 0, 1e3);
+}
+
+}  // namespace
+
+void update_host_context(HostContext& host, const std::vector<Tick>& ticks) {
+  fill_host_context(host, ticks, [](const Tick& t) -> const Tick& { return t; });
 }
 
 FeatureVector extract(const Tick& tick, const FeatureWindow& window, const WorkloadSample& now,
@@ -256,51 +368,89 @@ FeatureVector extract(const Tick& tick, const FeatureWindow& window, const Workl
 std::vector<FeatureTracker::Entry> FeatureTracker::update(const HostSample& now,
                                                           const std::vector<WorkloadInfo>& infos) {
   std::vector<Entry> out;
-  host_.cpus = now.cpus;
-  host_.memory_total_bytes = now.memory_total_bytes;
-  const Nanos dt = have_prev_ ? now.at - prev_at_ : Nanos{0};
-  std::unordered_map<std::string_view, const WorkloadSample*> by_name;
-  by_name.reserve(now.workloads.size());
-  for (const auto& w : now.workloads) by_name.emplace(w.name, &w);
-  for (const auto& info : infos) {
-    const auto found = by_name.find(info.name);
-    if (found == by_name.end()) continue;
-    const WorkloadSample* s = found->second;
-    const auto p = prev_.find(info.name);
-    if (p == prev_.end() || dt.count() <= 0) continue;
-    Entry e;
-    e.info = &info;
-    e.sample = s;
-    e.tick = derive(*s, p->second, dt);
-    e.tick.at = now.at;
-    out.push_back(e);
-  }
-  std::vector<Tick> ticks;
-  ticks.reserve(out.size());
-  for (const auto& e : out) ticks.push_back(e.tick);
-  update_host_context(host_, ticks);
-  for (auto& e : out) {
-    auto& window = windows_[e.info->name];
-    window.push(e.tick);
-    e.features = extract(e.tick, window, *e.sample, *e.info, host_);
-  }
-  // Forget workloads that vanished; keep this sample as the next one's previous.
-  // Assigning in place reuses the map's nodes tick after tick; only vanished names are erased.
-  for (const auto& w : now.workloads) prev_[w.name] = w;
-  for (auto it = prev_.begin(); it != prev_.end();) {
-    it = by_name.count(it->first) > 0 ? std::next(it) : prev_.erase(it);
-  }
-  for (auto it = windows_.begin(); it != windows_.end();) {
-    it = prev_.count(it->first) > 0 ? std::next(it) : windows_.erase(it);
-  }
-  prev_at_ = now.at;
-  have_prev_ = true;
+  update(now, infos, out);
   return out;
 }
 
+void FeatureTracker::update(const HostSample& now, const std::vector<WorkloadInfo>& infos,
+                            std::vector<Entry>& out) {
+  out.clear();
+  host_.cpus = now.cpus;
+  host_.memory_total_bytes = now.memory_total_bytes;
+  const Nanos dt = have_prev_ ? now.at - prev_at_ : Nanos{0};
+  const uint64_t tick = ++updates_;
+  const size_t n = now.workloads.size();
+
+  // Every sampled workload's track, found or made: one hash lookup per workload per tick. A
+  // track exists only while its workload is in every sample, so one that existed before this
+  // sample holds the previous sample's counters.
+  track_of_.resize(n);
+  had_prev_.assign(n, false);
+  bool duplicates = false;
+  size_t distinct = 0;
+  for (size_t j = 0; j < n; ++j) {
+    auto [it, made] = tracks_.try_emplace(now.workloads[j].name);
+    Track& t = it->second;
+    if (t.seen == tick) {
+      duplicates = true;
+    } else {
+      ++distinct;
+      had_prev_[j] = !made;
+      t.seen = tick;
+    }
+    track_of_[j] = &t;
+  }
+
+  // Infos and samples usually list workloads in the same order; otherwise (or when a name is
+  // sampled twice, where the first one counts) look samples up by name.
+  bool indexed = false;
+  auto sample_index = [&](size_t i, const std::string& name) {
+    if (!duplicates && i < n && now.workloads[i].name == name) return i;
+    if (!indexed) {
+      index_of_.clear();
+      for (size_t j = 0; j < n; ++j) index_of_.emplace(now.workloads[j].name, j);
+      indexed = true;
+    }
+    const auto found = index_of_.find(name);
+    return found == index_of_.end() ? n : found->second;
+  };
+
+  entry_track_.clear();
+  if (dt.count() > 0) {
+    for (size_t i = 0; i < infos.size(); ++i) {
+      const WorkloadInfo& info = infos[i];
+      const size_t j = sample_index(i, info.name);
+      if (j == n || !had_prev_[j]) continue;
+      Entry& e = out.emplace_back();
+      e.info = &info;
+      e.sample = &now.workloads[j];
+      e.tick = derive(*e.sample, track_of_[j]->prev, dt);
+      e.tick.at = now.at;
+      entry_track_.push_back(track_of_[j]);
+    }
+  }
+  fill_host_context(host_, out, [](const Entry& e) -> const Tick& { return e.tick; });
+  for (size_t k = 0; k < out.size(); ++k) {
+    FeatureWindow& window = entry_track_[k]->window;
+    window.push(out[k].tick);
+    out[k].features = extract(out[k].tick, window, *out[k].sample, *out[k].info, host_);
+  }
+
+  // This sample is the next one's previous (the last of a name sampled twice); workloads not in
+  // it are forgotten with their windows.
+  for (size_t j = 0; j < n; ++j) track_of_[j]->prev = Cumulative::of(now.workloads[j]);
+  if (distinct != tracks_.size()) {
+    for (auto it = tracks_.begin(); it != tracks_.end();) {
+      it = it->second.seen == tick ? std::next(it) : tracks_.erase(it);
+    }
+  }
+  prev_at_ = now.at;
+  have_prev_ = true;
+}
+
 const FeatureWindow* FeatureTracker::window(const std::string& name) const {
-  const auto it = windows_.find(name);
-  return it == windows_.end() ? nullptr : &it->second;
+  const auto it = tracks_.find(name);
+  return it == tracks_.end() || it->second.window.empty() ? nullptr : &it->second.window;
 }
 
 }  // namespace dwae::features

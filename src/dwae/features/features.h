@@ -6,9 +6,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -82,13 +81,29 @@ struct Tick {
   double request_p99_ns = 0;  // 0 when the source cannot see requests or none completed
 };
 
+// The cumulative counters of a sample that rates are derived from: what the tracker keeps of a
+// workload's previous sample (about 1 KiB instead of the whole sample).
+struct Cumulative {
+  uint64_t cpu_usage_ns = 0;
+  uint64_t nr_periods = 0, nr_throttled = 0;
+  uint64_t psi_cpu_some_us = 0, psi_cpu_full_us = 0, psi_memory_some_us = 0, psi_io_some_us = 0;
+  uint64_t reclaim_stall_ns = 0;
+  uint64_t net_tx_bytes = 0, net_drops = 0;
+  uint64_t remote_memory_accesses = 0, local_memory_accesses = 0;
+  Log2Histogram runq_delay_ns, io_latency_ns, request_latency_ns;
+
+  static Cumulative of(const WorkloadSample& s);
+};
+
 // derive(now, prev, dt): the rates between two cumulative samples. dt <= 0 gives zero rates.
 Tick derive(const WorkloadSample& now, const WorkloadSample& prev, Nanos dt);
+Tick derive(const WorkloadSample& now, const Cumulative& prev, Nanos dt);
 
-// The last 60 s of ticks of one workload (oldest first), with the window statistics the
-// features use kept up to date on every push, so extracting is O(1) in the window length:
-// sums over the whole window and over its last 5 s, the running maximum of memory pressure,
-// and the sorted scaled latencies for nearest-rank percentiles.
+// The last 60 s of ticks of one workload, with the window statistics the features use kept up
+// to date on every push, so extracting is O(1) in the window length: sums over the whole window
+// and over its last 5 s, the running maximum of memory pressure, and the sorted scaled
+// latencies for nearest-rank percentiles. Each tick is kept as the 64 bytes the statistics
+// need, in a ring buffer (a tracker keeps one window per workload; they must stay small).
 class FeatureWindow {
  public:
   static constexpr Nanos kSpan{60'000'000'000};
@@ -100,26 +115,60 @@ class FeatureWindow {
   };
 
   void push(const Tick& tick);  // drops ticks older than kSpan before tick.at
-  const std::deque<Tick>& ticks() const { return ticks_; }
-  bool empty() const { return ticks_.empty(); }
+  size_t size() const { return slots_.size(); }
+  bool empty() const { return slots_.empty(); }
+  Nanos oldest_at() const { return empty() ? Nanos{0} : Nanos{slots_.front().at_ns}; }
+  Nanos newest_at() const { return empty() ? Nanos{0} : Nanos{slots_.back().at_ns}; }
 
   const Sums& all() const { return all_; }
   const Sums& recent() const { return recent_; }  // ticks at or after newest - kRecent
-  double max_psi_memory_some() const { return max_mem_.empty() ? 0 : max_mem_.front().second; }
+  double max_psi_memory_some() const { return max_mem_.empty() ? 0 : max_mem_.front().value; }
   // Nearest-rank q-percentile of latency_scale(runq_p99_ns) / (io_p99_ns) over the window.
   double runq_scaled_percentile(double q) const { return percentile(runq_sorted_, q); }
   double io_scaled_percentile(double q) const { return percentile(io_sorted_, q); }
 
  private:
-  static void add(Sums& s, const Tick& t, double runq, double sign);
+  // What the statistics need of one tick (one cache line).
+  struct Slot {
+    int64_t at_ns = 0;
+    double cpu_cores = 0, runq_scaled = 0, throttled = 0, psi_cpu_some = 0, net_drop = 0;
+    double psi_memory_some = 0, io_scaled = 0;
+  };
+  struct Peak {
+    int64_t at_ns = 0;
+    double value = 0;
+  };
+  // A FIFO in one growing array: no allocation once it has reached the window's length.
+  template <typename T>
+  class Ring {
+   public:
+    size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    T& operator[](size_t i) { return buf_[wrap(head_ + i)]; }
+    const T& operator[](size_t i) const { return buf_[wrap(head_ + i)]; }
+    const T& front() const { return buf_[head_]; }
+    const T& back() const { return (*this)[size_ - 1]; }
+    void push_back(const T& v);
+    void pop_front() {
+      head_ = wrap(head_ + 1);
+      --size_;
+    }
+    void pop_back() { --size_; }
+
+   private:
+    size_t wrap(size_t i) const { return i >= buf_.size() ? i - buf_.size() : i; }
+    std::vector<T> buf_;
+    size_t head_ = 0, size_ = 0;
+  };
+
+  static void add(Sums& s, const Slot& t, double sign);
   static double percentile(const std::vector<double>& sorted, double q);
   void recompute_sums();
 
-  std::deque<Tick> ticks_;
-  std::deque<double> runq_scaled_, io_scaled_;  // parallel to ticks_
-  size_t recent_begin_ = 0;                     // index of the first tick in recent_
+  Ring<Slot> slots_;
+  size_t recent_begin_ = 0;  // index of the first tick in recent_
   Sums all_, recent_;
-  std::deque<std::pair<Nanos, double>> max_mem_;  // decreasing values: a sliding maximum
+  Ring<Peak> max_mem_;  // decreasing values: a sliding maximum
   std::vector<double> runq_sorted_, io_sorted_;
   size_t pops_ = 0;
 };
@@ -147,7 +196,7 @@ FeatureVector extract(const Tick& tick, const FeatureWindow& window, const Workl
 // Log scale for latencies: 0 at 0 ns, 1 at 1 s and above (log10 of microseconds over 6).
 double latency_scale(double ns);
 
-// Keeps the previous sample and a window per workload and produces every workload's vector at
+// Keeps the previous counters and a window per workload and produces every workload's vector at
 // each sample. The only state is samples already seen; replaying them gives the same vectors.
 class FeatureTracker {
  public:
@@ -159,17 +208,33 @@ class FeatureTracker {
   };
   explicit FeatureTracker(HostContext facts) : host_(facts) {}
   // Returns one entry per workload that is both in `infos` and in `now` and was seen in the
-  // previous sample (the first sample of a workload has no rates yet).
+  // previous sample (the first sample of a workload has no rates yet), in the order of `infos`.
+  // A workload missing from a sample starts again from nothing when it returns.
   std::vector<Entry> update(const HostSample& now, const std::vector<WorkloadInfo>& infos);
+  // The same into `out`, whose storage is reused from tick to tick (the control loop's form).
+  void update(const HostSample& now, const std::vector<WorkloadInfo>& infos,
+              std::vector<Entry>& out);
   const HostContext& host() const { return host_; }
   const FeatureWindow* window(const std::string& name) const;
 
  private:
+  struct Track {
+    Cumulative prev;
+    FeatureWindow window;
+    uint64_t seen = 0;  // the update that last saw this workload in a sample
+  };
+  Track* match(const HostSample& now, size_t index, const std::string& name);
+
   HostContext host_;
-  std::unordered_map<std::string, WorkloadSample> prev_;
-  std::unordered_map<std::string, FeatureWindow> windows_;
+  std::unordered_map<std::string, Track> tracks_;
+  uint64_t updates_ = 0;
   Nanos prev_at_{0};
   bool have_prev_ = false;
+  // Per tick, reused: each sample's track and whether it existed before this sample.
+  std::vector<Track*> track_of_;
+  std::vector<bool> had_prev_;
+  std::unordered_map<std::string_view, size_t> index_of_;  // built only when orders differ
+  std::vector<Track*> entry_track_;
 };
 
 }  // namespace dwae::features

@@ -2,9 +2,11 @@
 // per workload out, the shield in between, and an explanation for every workload touched.
 #pragma once
 
+#include <cstddef>
 #include <map>
-#include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "dwae/features/features.h"
@@ -30,8 +32,11 @@ class AdaptivePolicy : public Policy {
   const ExplainedDecision& last() const { return last_; }
 
  protected:
+  static constexpr size_t kNoEntry = static_cast<size_t>(-1);
   struct Proposed {
     std::string workload;
+    // Index of the workload's entry, when the policy knows it (saves a lookup by name).
+    size_t entry = kNoEntry;
     Proposal proposal;
     std::string reason;
     std::vector<features::Feature> mattered;  // most important first
@@ -45,11 +50,22 @@ class AdaptivePolicy : public Policy {
   double base_weight(const std::string& workload) const;
 
  private:
+  // The entry a proposal is about, or nullptr.
+  const features::FeatureTracker::Entry* entry_of(const Proposed& p, size_t i);
+  // The next decision / explanation of last_, reusing the storage of earlier ticks.
+  WorkloadDecision& next_decision();
+  WorkloadExplanation& next_explanation();
+
   AdaptiveSetup setup_;
   features::FeatureTracker tracker_;
   Shield shield_;
-  std::set<std::string> seen_;
+  std::unordered_set<std::string> seen_;
+  std::unordered_map<std::string, double> base_weights_;
   ExplainedDecision last_;
+  size_t decisions_ = 0, explanations_ = 0;  // in use in last_
+  Entries entries_;
+  std::unordered_map<std::string_view, size_t> entry_index_;  // built only when needed
+  bool entry_index_built_ = false;
 };
 
 }  // namespace dwae::policy

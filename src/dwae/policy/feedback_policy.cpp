@@ -3,13 +3,25 @@
 #include "dwae/policy/feedback_policy.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <sstream>
 #include <utility>
 
 namespace dwae::policy {
 
 using features::Feature;
+
+namespace {
+
+// Appends `v` as an ostream with default settings writes it (printf "%g": 6 significant
+// digits), without building a stream for every workload every tick.
+void append_number(std::string& out, double v) {
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 6).ptr;
+  out.append(buf, end);
+}
+
+}  // namespace
 
 FeedbackPolicy::FeedbackPolicy(AdaptiveSetup setup, FeedbackConfig config)
     : AdaptivePolicy(std::move(setup)), config_(config) {}
@@ -18,9 +30,11 @@ std::vector<AdaptivePolicy::Proposed> FeedbackPolicy::propose(const Entries& ent
                                                               const features::HostContext& /*host*/,
                                                               Nanos now) {
   std::vector<Proposed> out;
+  out.reserve(entries.size());
   double pressure = 0;
   std::string pressed_by;
-  for (const auto& e : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
     const WorkloadInfo& info = *e.info;
     if (info.class_kind != WorkloadClassKind::kLatencySensitive) continue;
     const double budget_ns =
@@ -56,34 +70,43 @@ std::vector<AdaptivePolicy::Proposed> FeedbackPolicy::propose(const Entries& ent
     }
     Proposed p;
     p.workload = info.name;
+    p.entry = i;
     p.proposal.cpu_weight = base_weight(info.name) * std::exp2(c.output);
-    std::ostringstream why;
-    why << "PI controller: signal " << signal << " x budget, error " << error << ", output "
-        << c.output;
-    p.reason = why.str();
+    p.reason.reserve(80);
+    p.reason = "PI controller: signal ";
+    append_number(p.reason, signal);
+    p.reason += " x budget, error ";
+    append_number(p.reason, error);
+    p.reason += ", output ";
+    append_number(p.reason, c.output);
     p.mattered = {Feature::kRunqP99, Feature::kPsiCpuSome, Feature::kRunqP99Trend};
     out.push_back(std::move(p));
   }
   const double tp_pressure =
       config_.tp_from < 1 ? std::max(0.0, (pressure - config_.tp_from) / (1 - config_.tp_from))
                           : 0.0;
-  for (const auto& e : entries) {
+  // The words common to every workload that yields, formatted once.
+  std::string pressure_words = "latency-sensitive pressure ";
+  append_number(pressure_words, pressure);
+  if (!pressed_by.empty()) pressure_words += " (from " + pressed_by + ")";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
     const WorkloadInfo& info = *e.info;
     if (info.class_kind == WorkloadClassKind::kLatencySensitive) continue;
     Proposed p;
     p.workload = info.name;
-    std::ostringstream why;
-    why << "latency-sensitive pressure " << pressure;
-    if (!pressed_by.empty()) why << " (from " << pressed_by << ")";
+    p.entry = i;
+    p.reason.reserve(pressure_words.size() + 40);
+    p.reason = pressure_words;
     if (info.class_kind == WorkloadClassKind::kBestEffort) {
       p.proposal.cpu_weight = base_weight(info.name) * std::exp2(-config_.be_gain * pressure);
       p.proposal.cpu_idle = pressure >= config_.be_idle_at;
-      why << ": best-effort yields first";
+      p.reason += ": best-effort yields first";
     } else {
       p.proposal.cpu_weight = base_weight(info.name) * std::exp2(-config_.tp_gain * tp_pressure);
-      why << ": throughput yields above " << config_.tp_from;
+      p.reason += ": throughput yields above ";
+      append_number(p.reason, config_.tp_from);
     }
-    p.reason = why.str();
     p.mattered = {Feature::kHostDemandOverCapacity, Feature::kCpuUse};
     out.push_back(std::move(p));
   }

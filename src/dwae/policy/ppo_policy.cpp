@@ -18,11 +18,11 @@ namespace {
 
 constexpr size_t kMattered = 3;  // features named in an explanation
 
-// "cpu.weight +12.5 %": integer formatting, because this runs for every workload every tick
-// and printf-style float formatting would dominate decide().
-std::string format_action(ActionResource r, double relative) {
+// Appends "cpu.weight +12.5 %": integer formatting, because this runs for every workload every
+// tick and printf-style float formatting would dominate decide().
+void append_action(std::string& out, ActionResource r, double relative) {
   const long tenths = std::lround(relative * 1000.0);  // tenths of a percent
-  std::string out = action_resource_name(r);
+  out += action_resource_name(r);
   out += tenths < 0 ? " -" : " +";
   const long magnitude = tenths < 0 ? -tenths : tenths;
   char digits[24];
@@ -31,7 +31,6 @@ std::string format_action(ActionResource r, double relative) {
   out += '.';
   out += static_cast<char>('0' + magnitude % 10);
   out += " %";
-  return out;
 }
 
 }  // namespace
@@ -116,7 +115,14 @@ std::vector<AdaptivePolicy::Proposed> PpoPolicy::propose(const Entries& entries,
   // The fallback controller sees every workload (its pressure is host-wide) but only on ticks
   // that need it; its integral then covers the gap since its last run, bounded by anti-windup.
   std::vector<Proposed> fallback;
-  if (any_ood) fallback = fallback_.propose(entries, host, now);
+  std::vector<size_t> fallback_of;  // entry index -> index in fallback
+  if (any_ood) {
+    fallback = fallback_.propose(entries, host, now);
+    fallback_of.assign(entries.size(), kNoEntry);
+    for (size_t k = 0; k < fallback.size(); ++k) {
+      if (fallback[k].entry < entries.size()) fallback_of[fallback[k].entry] = k;
+    }
+  }
 
   std::vector<Proposed> out;
   out.reserve(entries.size());
@@ -124,6 +130,7 @@ std::vector<AdaptivePolicy::Proposed> PpoPolicy::propose(const Entries& entries,
     const auto& e = entries[i];
     Proposed p;
     p.workload = e.info->name;
+    p.entry = i;
     if (ood[i] >= 0) {
       ++ood_fallbacks_;
       const auto j = static_cast<size_t>(ood[i]);
@@ -137,8 +144,9 @@ std::vector<AdaptivePolicy::Proposed> PpoPolicy::propose(const Entries& entries,
           static_cast<double>(model_.train_max[j]), static_cast<double>(model_.ood_tolerance));
       p.guards.push_back({"ood", "all", detail});
       p.mattered.push_back(f);
-      const auto fb = std::find_if(fallback.begin(), fallback.end(),
-                                   [&](const Proposed& x) { return x.workload == p.workload; });
+      const auto fb = fallback_of[i] < fallback.size()
+                          ? fallback.begin() + static_cast<std::ptrdiff_t>(fallback_of[i])
+                          : fallback.end();
       if (fb != fallback.end()) {
         p.proposal = fb->proposal;
         p.reason = "feedback fallback (out of distribution): " + fb->reason;
@@ -154,7 +162,9 @@ std::vector<AdaptivePolicy::Proposed> PpoPolicy::propose(const Entries& entries,
 
     const ResourceTargets& applied = e.sample->applied;
     const auto col = static_cast<Eigen::Index>(i);
-    std::string reason = "network";
+    std::string reason;
+    reason.reserve(96);
+    reason = "network";
     for (size_t k = 0; k < model_.actions.size(); ++k) {
       const ActionMapping& a = model_.actions[k];
       const double relative = static_cast<double>(batch_out_(static_cast<Eigen::Index>(k), col)) *
@@ -173,7 +183,7 @@ std::vector<AdaptivePolicy::Proposed> PpoPolicy::propose(const Entries& entries,
           break;
       }
       reason += k == 0 ? ": " : ", ";
-      reason += format_action(a.resource, relative);
+      append_action(reason, a.resource, relative);
     }
     p.reason = std::move(reason);
     // The features that weighed most: |normalised input| x the norm of its first-layer column.

@@ -17,13 +17,16 @@ std::vector<AdaptivePolicy::Proposed> RulePolicy::propose(const Entries& entries
   if (host.cpu_utilisation > config_.suppress_above) suppressing_ = true;
   if (host.cpu_utilisation < config_.release_below) suppressing_ = false;
   std::vector<Proposed> out;
-  for (const auto& e : entries) {
+  out.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
     const WorkloadInfo& info = *e.info;
     const ResourceTargets& applied = e.sample->applied;
     const double weight = applied_weight(applied.cpu_weight);
     const double base = base_weight(info.name);
     Proposed p;
     p.workload = info.name;
+    p.entry = i;
     switch (info.class_kind) {
       case WorkloadClassKind::kBestEffort:
         p.mattered = {Feature::kHostDemandOverCapacity, Feature::kCpuUse};
