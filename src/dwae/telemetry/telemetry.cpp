@@ -69,6 +69,32 @@ void TelemetryOptions::set_attribution_from(const hostfs::CgroupLayout& layout) 
   cgroup2_mount = v2 != nullptr ? v2->mount_point : "";
 }
 
+void accumulate_bpf(const WorkloadTelemetry& delta, WorkloadSample& totals) {
+  const auto merge = [](Log2Histogram& into, const Log2Histogram& from) {
+    for (size_t i = 0; i < Log2Histogram::kBuckets; ++i) into.buckets[i] += from.buckets[i];
+  };
+  merge(totals.runq_delay_ns, delta.sched.run_queue_latency);
+  totals.runq_delay_total_ns += delta.sched.run_delay_ns;
+  totals.has_runq_delay = true;
+  totals.reclaim_stall_ns += delta.memory.reclaim_stall_ns;
+  merge(totals.io_latency_ns, delta.block.latency);
+  const BlockStats::Direction& r = delta.block.read;
+  const BlockStats::Direction& w = delta.block.write;
+  totals.io.seq_read_bytes += r.sequential_bytes;
+  totals.io.seq_write_bytes += w.sequential_bytes;
+  totals.io.rand_read_bytes += r.random_bytes();
+  totals.io.rand_write_bytes += w.random_bytes();
+  totals.io.seq_read_ios += r.sequential_ios;
+  totals.io.seq_write_ios += w.sequential_ios;
+  totals.io.rand_read_ios += r.random_ios();
+  totals.io.rand_write_ios += w.random_ios();
+  totals.io.metadata_ios += delta.block.metadata_ios;
+  totals.net_rx_bytes += delta.net.rx_bytes;
+  totals.net_tx_bytes += delta.net.tx_bytes;
+  totals.net_retransmits += delta.net.tcp_retransmits;
+  totals.net_drops += delta.net.rx_queue_drops;
+}
+
 const SourceStatus* TelemetryStatus::find(const std::string& name) const {
   for (const SourceStatus& s : sources) {
     if (s.name == name) return &s;

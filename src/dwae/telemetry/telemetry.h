@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dwae/common/result.h"
+#include "dwae/host/host.h"
 #include "dwae/hostfs/layout.h"
 #include "dwae/hostfs/reader.h"
 #include "dwae/telemetry/collectors.h"
@@ -99,6 +100,13 @@ struct TelemetrySample {
   std::vector<RawEvent> raw_events;
   RawEventCounters raw_counters;
 };
+
+// Adds one drain's eBPF deltas of a workload to the cumulative eBPF fields of a HostSample's
+// WorkloadSample: run-queue delay (histogram, total, has_runq_delay), reclaim stall, I/O
+// latency histogram and pattern split, network bytes, retransmits and receive-queue drops —
+// what only eBPF sees. Fields the files give (cpu usage, memory, faults, OOM kills, PSI) are
+// left alone.
+void accumulate_bpf(const WorkloadTelemetry& delta, WorkloadSample& totals);
 
 // What the agent loop needs from telemetry: Telemetry is the real one, FakeTelemetry
 // (fake_telemetry.h) a scripted one for tests of the loop.
