@@ -1,6 +1,8 @@
 // The dwae subcommands, each a function from parsed options to an exit code.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 namespace dwae::cli {
@@ -22,5 +24,38 @@ int run_check_config(const std::string& path);
 
 // Restores every file recorded in the journal; exit 0 when nothing failed.
 int run_restore(const std::string& journal_path);
+
+struct RunOptions {
+  std::string config_path;  // empty: the built-in simulated host
+  bool dry_run = false;
+  std::optional<std::chrono::nanoseconds> period;
+  std::optional<std::string> metrics_address;
+  std::optional<std::string> state_dir;
+  std::optional<std::chrono::nanoseconds> duration;  // stop (and restore) after this long
+  bool no_bpf = false;
+  // Simulated host only: the scenario (default: the built-in noisy-neighbour) and the policy.
+  std::string scenario_path;
+  std::string policy = "feedback";
+  bool progress = true;  // a live one-line progress display when stderr is a terminal
+};
+// `dwae run`: the control loop. With a config: the agent on this host (exit 2 on a bad
+// config). Without: the built-in simulated host, ending with the scenario report.
+int run_run(const RunOptions& options);
+int run_simulated(const RunOptions& options);
+
+struct ExplainOptions {
+  std::string workload;
+  std::string since;        // "10m", "1h"; empty: everything recorded
+  std::string audit_path;   // explicit file; else <state dir>/audit.jsonl
+  std::string config_path;  // for the state dir
+  std::string state_dir;
+};
+int run_explain(const ExplainOptions& options);
+
+struct StatusOptions {
+  std::string config_path;
+  std::string state_dir;
+};
+int run_status(const StatusOptions& options);
 
 }  // namespace dwae::cli

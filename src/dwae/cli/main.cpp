@@ -4,6 +4,7 @@
 
 #include "dwae/cli/commands.h"
 #include "dwae/cli/sim_command.h"
+#include "dwae/common/units.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"DWAE - dynamic weight allocation engine for multi-tenant Linux hosts"};
@@ -43,6 +44,38 @@ int main(int argc, char** argv) {
       "restore", "Put back every cgroup value a previous run changed (after a crash)");
   restore_cmd->add_option("--journal", journal_path, "Journal file")->capture_default_str();
 
+  dwae::cli::RunOptions run;
+  std::string run_period, run_duration, run_metrics, run_state_dir;
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run the control loop: on this host with --config, else on the simulated host");
+  run_cmd->add_option("--config", run.config_path, "Config file (YAML)")->check(CLI::ExistingFile);
+  run_cmd->add_flag("--dry-run", run.dry_run, "Decide and log, write nothing");
+  run_cmd->add_option("--period", run_period, "Control period, e.g. 200ms (50ms .. 10s)");
+  run_cmd->add_option("--metrics-address", run_metrics,
+                      "Metrics endpoint HOST:PORT (empty string: off)");
+  run_cmd->add_option("--state-dir", run_state_dir, "Journal, audit log and status directory");
+  run_cmd->add_option("--duration", run_duration, "Stop (and restore) after this long");
+  run_cmd->add_flag("--no-bpf", run.no_bpf, "Do not load eBPF programs (files and PSI only)");
+  run_cmd->add_option("--scenario", run.scenario_path,
+                      "Without --config: scenario file to simulate (default: built-in)");
+  run_cmd->add_option("--policy", run.policy, "Without --config: static, rule, feedback or ppo")
+      ->capture_default_str();
+  run_cmd->add_flag("!--no-progress", run.progress, "No live progress line");
+
+  dwae::cli::ExplainOptions explain;
+  auto* explain_cmd =
+      app.add_subcommand("explain", "Say why a workload's settings changed (from the audit log)");
+  explain_cmd->add_option("WORKLOAD", explain.workload, "Workload name")->required();
+  explain_cmd->add_option("--since", explain.since, "Only changes in the last D, e.g. 10m");
+  explain_cmd->add_option("--audit", explain.audit_path, "Audit log file");
+  explain_cmd->add_option("--config", explain.config_path, "Config file (for its state dir)");
+  explain_cmd->add_option("--state-dir", explain.state_dir, "State directory of the agent");
+
+  dwae::cli::StatusOptions status;
+  auto* status_cmd = app.add_subcommand("status", "Show the running agent's live state");
+  status_cmd->add_option("--config", status.config_path, "Config file (for its state dir)");
+  status_cmd->add_option("--state-dir", status.state_dir, "State directory of the agent");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -52,6 +85,30 @@ int main(int argc, char** argv) {
   if (*inspect_cmd) return dwae::cli::run_inspect(inspect);
   if (*check_cmd) return dwae::cli::run_check_config(check_path);
   if (*restore_cmd) return dwae::cli::run_restore(journal_path);
+  if (*run_cmd) {
+    const auto duration_of =
+        [](const std::string& text,
+           const char* flag) -> std::optional<std::optional<std::chrono::nanoseconds>> {
+      if (text.empty()) return std::optional<std::chrono::nanoseconds>{};
+      const auto d = dwae::parse_duration(text);
+      if (!d.ok() || d->count() <= 0) {
+        std::fprintf(stderr, "dwae run: %s %s: %s\n", flag, text.c_str(),
+                     d.ok() ? "must be positive" : d.error().message.c_str());
+        return std::nullopt;
+      }
+      return std::optional<std::chrono::nanoseconds>{*d};
+    };
+    const auto period = duration_of(run_period, "--period");
+    const auto duration = duration_of(run_duration, "--duration");
+    if (!period || !duration) return dwae::cli::kExitBadInput;
+    run.period = *period;
+    run.duration = *duration;
+    if (run_cmd->count("--metrics-address") > 0) run.metrics_address = run_metrics;
+    if (run_cmd->count("--state-dir") > 0) run.state_dir = run_state_dir;
+    return dwae::cli::run_run(run);
+  }
+  if (*explain_cmd) return dwae::cli::run_explain(explain);
+  if (*status_cmd) return dwae::cli::run_status(status);
   if (*sim_cmd) {
     if (seed_opt->count() > 0) sim.seed = sim_seed;
     return dwae::cli::run_sim(sim);

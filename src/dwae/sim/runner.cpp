@@ -99,12 +99,16 @@ Report run_scenario(const Scenario& scenario, policy::Policy& policy) {
     t = std::min(end, t + scenario.control_period);
     host.run_until(t);
   }
+  return make_report(scenario, host, policy.name());
+}
+
+Report make_report(const Scenario& scenario, SimHost& host, const std::string& policy_name) {
   const Metrics& m = host.metrics();
   const HostSample last = host.sample().value();
 
   Report r;
   r.scenario = scenario.name;
-  r.policy = policy.name();
+  r.policy = policy_name;
   r.seed = scenario.seed;
   r.simulated_seconds = m.host.elapsed_ns / 1e9;
   r.events = m.host.events;

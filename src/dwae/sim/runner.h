@@ -22,5 +22,8 @@ Result<std::unique_ptr<policy::Policy>> make_policy(
     const std::string& name, const Scenario& scenario,
     const std::string& model_path = kDefaultPolicyModel);
 Report run_scenario(const Scenario& scenario, policy::Policy& policy);
+// The report of a host that has run `scenario` (what run_scenario returns at its end).
+class SimHost;
+Report make_report(const Scenario& scenario, SimHost& host, const std::string& policy_name);
 
 }  // namespace dwae::sim

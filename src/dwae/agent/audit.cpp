@@ -1,0 +1,307 @@
+// Audit trail: records from plans, JSON lines, the rotating writer, the reader and explain.
+#include "dwae/agent/audit.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "dwae/hostfs/parsers.h"
+
+namespace dwae::agent {
+namespace {
+
+using nlohmann::json;
+
+std::string text_of(const std::optional<uint64_t>& v) {
+  if (!v) return "unset";
+  if (*v == kNoLimit) return "max";
+  return std::to_string(*v);
+}
+std::string text_of(const std::optional<bool>& v) {
+  return !v ? "unset" : (*v ? "1" : "0");
+}
+std::string text_of(const std::optional<std::vector<uint32_t>>& v) {
+  return v ? hostfs::format_cpu_list(*v) : "unset";
+}
+std::string text_of(const std::optional<std::vector<IoDeviceLimit>>& v) {
+  if (!v) return "unset";
+  std::string out;
+  for (const auto& l : *v) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(l.major) + ":" + std::to_string(l.minor) +
+           " rbps=" + text_of(std::optional<uint64_t>(l.rbps)) +
+           " wbps=" + text_of(std::optional<uint64_t>(l.wbps)) +
+           " riops=" + text_of(std::optional<uint64_t>(l.riops)) +
+           " wiops=" + text_of(std::optional<uint64_t>(l.wiops));
+  }
+  return out.empty() ? "none" : out;
+}
+
+// How a change reads: "raised"/"lowered" for numbers, "set" otherwise.
+const char* verb(const AuditRecord& r) {
+  char* end_old = nullptr;
+  char* end_new = nullptr;
+  const double o = std::strtod(r.old_value.c_str(), &end_old);
+  const double n = std::strtod(r.new_value.c_str(), &end_new);
+  if (r.resource == "cpu.idle") return r.new_value == "1" ? "turned on" : "turned off";
+  if (*end_old != '\0' || *end_new != '\0' || r.old_value.empty() || r.new_value.empty()) {
+    return "changed";
+  }
+  return n > o ? "raised" : (n < o ? "lowered" : "kept");
+}
+
+}  // namespace
+
+std::string format_wall_time(WallTime t) {
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+namespace {
+
+std::optional<WallTime> parse_wall_time(const std::string& s) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::time_t secs = ::timegm(&tm);
+  return WallTime{} + std::chrono::seconds(secs) + std::chrono::milliseconds(ms);
+}
+
+}  // namespace
+
+std::vector<AuditRecord> records_for_plan(const actuator::WorkloadPlan& plan,
+                                          const policy::WorkloadExplanation* explanation,
+                                          const std::string& policy, bool dry_run, bool failed,
+                                          WallTime time) {
+  AuditRecord base;
+  base.time = time;
+  base.workload = plan.workload;
+  base.policy = policy;
+  base.dry_run = dry_run;
+  base.result = dry_run ? "planned" : (failed ? "rolled-back" : "applied");
+  if (explanation != nullptr) {
+    base.reason = explanation->reason;
+    base.features = explanation->features;
+    base.guards = explanation->guards;
+    if (!explanation->policy.empty()) base.policy = explanation->policy;
+  }
+  for (const auto& a : plan.adjusted) base.guards.push_back({"actuator", a.field, a.message});
+
+  std::vector<AuditRecord> out;
+  const auto add = [&](const char* resource, const std::string& before, const std::string& after) {
+    if (before == after) return;
+    AuditRecord r = base;
+    r.resource = resource;
+    r.old_value = before;
+    r.new_value = after;
+    out.push_back(std::move(r));
+  };
+  const auto& b = plan.before;
+  const auto& a = plan.after;
+  add("cpu.idle", text_of(b.cpu_idle), text_of(a.cpu_idle));
+  add("cpu.weight", text_of(b.cpu_weight), text_of(a.cpu_weight));
+  add("cpu.max.quota_us", text_of(b.cpu_quota_us), text_of(a.cpu_quota_us));
+  add("cpu.max.period_us", text_of(b.cpu_period_us), text_of(a.cpu_period_us));
+  add("cpu.max.burst_us", text_of(b.cpu_burst_us), text_of(a.cpu_burst_us));
+  add("cpuset.cpus", text_of(b.cpuset_cpus), text_of(a.cpuset_cpus));
+  add("cpuset.mems", text_of(b.cpuset_mems), text_of(a.cpuset_mems));
+  add("memory.min", text_of(b.memory_min), text_of(a.memory_min));
+  add("memory.low", text_of(b.memory_low), text_of(a.memory_low));
+  add("memory.high", text_of(b.memory_high), text_of(a.memory_high));
+  add("memory.max", text_of(b.memory_max), text_of(a.memory_max));
+  add("io.weight", text_of(b.io_weight), text_of(a.io_weight));
+  add("io.max", text_of(b.io_limits), text_of(a.io_limits));
+  return out;
+}
+
+std::string to_json_line(const AuditRecord& r) {
+  json j;
+  j["time"] = format_wall_time(r.time);
+  j["workload"] = r.workload;
+  if (!r.class_name.empty()) j["class"] = r.class_name;
+  j["resource"] = r.resource;
+  j["old"] = r.old_value;
+  j["new"] = r.new_value;
+  j["policy"] = r.policy;
+  j["reason"] = r.reason;
+  json features = json::array();
+  for (const auto& f : r.features) features.push_back({{"name", f.feature}, {"value", f.value}});
+  j["features"] = std::move(features);
+  json guards = json::array();
+  for (const auto& g : r.guards) {
+    guards.push_back({{"guard", g.guard}, {"field", g.field}, {"detail", g.detail}});
+  }
+  j["guards"] = std::move(guards);
+  j["dry_run"] = r.dry_run;
+  j["result"] = r.result;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<AuditRecord> parse_json_line(std::string_view line) {
+  const json j = json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Error{"not a JSON object"};
+  try {
+    AuditRecord r;
+    const auto t = parse_wall_time(j.at("time").get<std::string>());
+    if (!t) return Error{"bad time"};
+    r.time = *t;
+    r.workload = j.at("workload").get<std::string>();
+    r.class_name = j.value("class", "");
+    r.resource = j.at("resource").get<std::string>();
+    r.old_value = j.at("old").get<std::string>();
+    r.new_value = j.at("new").get<std::string>();
+    r.policy = j.value("policy", "");
+    r.reason = j.value("reason", "");
+    for (const auto& f : j.value("features", json::array())) {
+      r.features.push_back({f.at("name").get<std::string>(), f.at("value").get<double>()});
+    }
+    for (const auto& g : j.value("guards", json::array())) {
+      r.guards.push_back({g.at("guard").get<std::string>(), g.at("field").get<std::string>(),
+                          g.value("detail", "")});
+    }
+    r.dry_run = j.value("dry_run", false);
+    r.result = j.value("result", "");
+    return r;
+  } catch (const json::exception& e) {
+    return Error{std::string("missing or mistyped field: ") + e.what()};
+  }
+}
+
+Result<AuditWriter> AuditWriter::open(const std::string& path, uint64_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return Error::from_errno("opening audit log " + path, errno);
+  struct stat st {};
+  ::fstat(fd, &st);
+  return AuditWriter(path, fd, static_cast<uint64_t>(st.st_size), max_bytes);
+}
+
+AuditWriter::AuditWriter(AuditWriter&& o) noexcept
+    : path_(std::move(o.path_)), fd_(o.fd_), size_(o.size_), max_bytes_(o.max_bytes_) {
+  o.fd_ = -1;
+}
+
+AuditWriter& AuditWriter::operator=(AuditWriter&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    path_ = std::move(o.path_);
+    fd_ = o.fd_;
+    size_ = o.size_;
+    max_bytes_ = o.max_bytes_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+AuditWriter::~AuditWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status AuditWriter::rotate() {
+  if (::rename(path_.c_str(), (path_ + ".1").c_str()) != 0) {
+    return Error::from_errno("rotating audit log " + path_, errno);
+  }
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0) return Error::from_errno("opening audit log " + path_, errno);
+  ::close(fd_);
+  fd_ = fd;
+  size_ = 0;
+  return Status::success();
+}
+
+Status AuditWriter::write(const std::vector<AuditRecord>& records) {
+  if (records.empty()) return Status::success();
+  std::string text;
+  for (const auto& r : records) {
+    text += to_json_line(r);
+    text += '\n';
+  }
+  if (size_ > 0 && size_ + text.size() > max_bytes_) {
+    if (auto s = rotate(); !s) return s;
+  }
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::from_errno("writing audit log " + path_, errno);
+    done += static_cast<size_t>(n);
+  }
+  size_ += text.size();
+  return Status::success();
+}
+
+Result<AuditQuery> read_audit(const std::string& path, const std::string& workload,
+                              std::optional<WallTime> since) {
+  AuditQuery q;
+  bool any = false;
+  for (const std::string& file : {path + ".1", path}) {
+    std::ifstream in(file);
+    if (!in) continue;
+    any = true;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      auto r = parse_json_line(line);
+      if (!r) {
+        ++q.skipped;
+        continue;
+      }
+      if (r->workload != workload) continue;
+      if (since && r->time < *since) continue;
+      q.records.push_back(std::move(*r));
+    }
+  }
+  if (!any) return Error{"no audit log at " + path + " (has the agent run with this state dir?)"};
+  return q;
+}
+
+std::string explain_record(const AuditRecord& r) {
+  const std::string when = format_wall_time(r.time);
+  std::string out = when.substr(0, 10) + " " + when.substr(11, 12) + "  " + r.resource + " " +
+                    r.old_value + " -> " + r.new_value + ": " + verb(r) + " by the " + r.policy +
+                    " policy";
+  if (!r.reason.empty()) out += " because " + r.reason;
+  if (r.result == "planned") {
+    out += " (dry-run: planned, not written)";
+  } else if (r.result == "rolled-back") {
+    out += " (the write failed and was rolled back)";
+  }
+  if (!r.features.empty()) {
+    out += ".\n    signals that mattered:";
+    for (size_t i = 0; i < r.features.size() && i < 4; ++i) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%s %s = %.3g", i == 0 ? "" : ",",
+                    r.features[i].feature.c_str(), r.features[i].value);
+      out += buf;
+    }
+  }
+  bool first = true;
+  for (const auto& g : r.guards) {
+    out += first ? ".\n    guards: " : "; ";
+    first = false;
+    out += g.guard + " on " + g.field;
+    if (!g.detail.empty()) out += " (" + g.detail + ")";
+  }
+  out += '.';
+  return out;
+}
+
+}  // namespace dwae::agent

@@ -1,0 +1,37 @@
+// ControlLoop: the tick.
+#include "dwae/agent/control_loop.h"
+
+#include "dwae/policy/adaptive_policy.h"
+
+namespace dwae::agent {
+
+TickResult ControlLoop::tick() {
+  ++ticks_;
+  TickResult r;
+  r.started = clock_->now();
+  auto workloads = source_->workloads();
+  if (!workloads) {
+    r.error = "discovery: " + workloads.error().message;
+    r.duration = clock_->now() - r.started;
+    return r;
+  }
+  r.workloads = std::move(*workloads);
+  if (hook_) hook_(r.workloads);
+  auto sample = source_->sample();
+  if (!sample) {
+    r.error = "sample: " + sample.error().message;
+    r.duration = clock_->now() - r.started;
+    return r;
+  }
+  r.sample = std::move(*sample);
+  r.decision = policy_->decide(r.sample, r.workloads);
+  if (const auto* adaptive = dynamic_cast<const policy::AdaptivePolicy*>(policy_)) {
+    r.explanations = adaptive->last().explanations;
+  }
+  if (!r.decision.workloads.empty()) r.report = actuator_->apply(r.decision);
+  r.ok = true;
+  r.duration = clock_->now() - r.started;
+  return r;
+}
+
+}  // namespace dwae::agent

@@ -1,0 +1,321 @@
+// RealHost: discovery + cgroup handles + the eBPF scheduling collector -> HostSample.
+#include "dwae/agent/real_host.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "dwae/agent/log.h"
+#include "dwae/common/file.h"
+#include "dwae/hostfs/parsers.h"
+
+namespace dwae::agent {
+namespace {
+
+constexpr uint64_t kDefaultPeriodUs = 100'000;
+
+WorkloadClassKind kind_of(config::ClassKind kind) {
+  switch (kind) {
+    case config::ClassKind::kLatencySensitive:
+      return WorkloadClassKind::kLatencySensitive;
+    case config::ClassKind::kThroughput:
+      return WorkloadClassKind::kThroughput;
+    case config::ClassKind::kBestEffort:
+      break;
+  }
+  return WorkloadClassKind::kBestEffort;
+}
+
+void merge(config::StaticSettings& into, const config::StaticSettings& over) {
+  if (over.cpu_weight) into.cpu_weight = over.cpu_weight;
+  if (over.cpu_quota_cores) into.cpu_quota_cores = over.cpu_quota_cores;
+  if (over.cpu_idle) into.cpu_idle = over.cpu_idle;
+  if (over.memory_low_bytes) into.memory_low_bytes = over.memory_low_bytes;
+  if (over.memory_high_bytes) into.memory_high_bytes = over.memory_high_bytes;
+  if (over.io_weight) into.io_weight = over.io_weight;
+}
+
+uint64_t memory_total_bytes(const hostfs::ProcFs& procfs) {
+  const auto text = read_file(procfs.paths().proc + "/meminfo");
+  if (!text) return 0;
+  const std::string_view key = "MemTotal:";
+  const auto at = text->find(key);
+  if (at == std::string::npos) return 0;
+  return std::strtoull(text->c_str() + at + key.size(), nullptr, 10) * 1024;
+}
+
+void add_pressure(const std::optional<hostfs::Pressure>& p, uint64_t& some, uint64_t& full) {
+  if (!p) return;
+  some = p->some.total_us;
+  full = p->full ? p->full->total_us : 0;
+}
+
+ResourceTargets targets_from(const hostfs::CgroupSettings& s) {
+  ResourceTargets t;
+  if (s.cpu.weight) {
+    t.cpu_weight = static_cast<uint32_t>(*s.cpu.weight);
+  } else if (s.cpu.shares) {
+    t.cpu_weight = static_cast<uint32_t>(std::max<uint64_t>(1, *s.cpu.shares * 100 / 1024));
+  }
+  if (s.cpu.max) {
+    t.cpu_quota_us = s.cpu.max->quota_us ? *s.cpu.max->quota_us : kNoLimit;
+    t.cpu_period_us = s.cpu.max->period_us;
+  }
+  if (s.cpu.burst_us) t.cpu_burst_us = *s.cpu.burst_us;
+  if (s.cpu.idle) t.cpu_idle = *s.cpu.idle;
+  if (s.cpuset.cpus) t.cpuset_cpus = *s.cpuset.cpus;
+  if (s.cpuset.mems) t.cpuset_mems = *s.cpuset.mems;
+  t.memory_min_bytes = s.memory.min;
+  t.memory_low_bytes = s.memory.low;
+  t.memory_high_bytes = s.memory.high;
+  t.memory_max_bytes = s.memory.max;
+  if (s.io.weight) t.io_weight = static_cast<uint32_t>(s.io.weight->default_weight);
+  return t;
+}
+
+void overlay(ResourceTargets& into, const ResourceTargets& over) {
+  if (over.cpu_weight) into.cpu_weight = over.cpu_weight;
+  if (over.cpu_quota_us) into.cpu_quota_us = over.cpu_quota_us;
+  if (over.cpu_period_us) into.cpu_period_us = over.cpu_period_us;
+  if (over.cpu_burst_us) into.cpu_burst_us = over.cpu_burst_us;
+  if (over.cpu_idle) into.cpu_idle = over.cpu_idle;
+  if (over.cpuset_cpus) into.cpuset_cpus = over.cpuset_cpus;
+  if (over.cpuset_mems) into.cpuset_mems = over.cpuset_mems;
+  if (over.memory_min_bytes) into.memory_min_bytes = over.memory_min_bytes;
+  if (over.memory_low_bytes) into.memory_low_bytes = over.memory_low_bytes;
+  if (over.memory_high_bytes) into.memory_high_bytes = over.memory_high_bytes;
+  if (over.memory_max_bytes) into.memory_max_bytes = over.memory_max_bytes;
+  if (over.io_weight) into.io_weight = over.io_weight;
+  if (over.io_limits) into.io_limits = over.io_limits;
+  if (over.net_share) into.net_share = over.net_share;
+}
+
+telemetry::TelemetryOptions telemetry_options(const hostfs::CgroupLayout& layout, bool bpf) {
+  telemetry::TelemetryOptions o;
+  o.bpf_enabled = bpf;
+  o.set_attribution_from(layout);
+  // Per-thread schedstat is the run-delay source of last resort; with eBPF it is not needed.
+  o.read_task_schedstat = !bpf;
+  o.log = [](const std::string& message) { log_warn(message); };
+  return o;
+}
+
+void add(Log2Histogram& into, const Log2Histogram& more) {
+  for (size_t b = 0; b < Log2Histogram::kBuckets; ++b) into.buckets[b] += more.buckets[b];
+}
+
+// Adds one drain's eBPF numbers to the cumulative totals of a workload.
+void accumulate(WorkloadSample& t, const telemetry::WorkloadTelemetry& w) {
+  add(t.runq_delay_ns, w.sched.run_queue_latency);
+  t.runq_delay_total_ns += w.sched.run_delay_ns;
+  t.reclaim_stall_ns += w.memory.reclaim_stall_ns;
+  add(t.io_latency_ns, w.block.latency);
+  t.io.seq_read_bytes += w.block.read.sequential_bytes;
+  t.io.seq_read_ios += w.block.read.sequential_ios;
+  t.io.rand_read_bytes += w.block.read.random_bytes();
+  t.io.rand_read_ios += w.block.read.random_ios();
+  t.io.seq_write_bytes += w.block.write.sequential_bytes;
+  t.io.seq_write_ios += w.block.write.sequential_ios;
+  t.io.rand_write_bytes += w.block.write.random_bytes();
+  t.io.rand_write_ios += w.block.write.random_ios();
+  t.io.metadata_ios += w.block.metadata_ios;
+  t.net_rx_bytes += w.net.rx_bytes;
+  t.net_tx_bytes += w.net.tx_bytes;
+  t.net_retransmits += w.net.tcp_retransmits;
+  t.net_drops += w.net.rx_queue_drops;
+  t.oom_kills += w.memory.oom_kills;
+}
+
+}  // namespace
+
+WorkloadInfo workload_info(const discovery::Workload& workload, const config::Config& config) {
+  WorkloadInfo info;
+  info.name = workload.name;
+  info.class_name = workload.class_name;
+  info.class_kind = kind_of(workload.class_kind);
+  if (const auto* cls = config.find_class(workload.class_name)) {
+    info.priority = cls->priority;
+    info.p99_target = cls->sla.p99_latency;
+    info.throughput_cv_target = cls->sla.throughput_cv;
+  }
+  return info;
+}
+
+ResourceTargets configured_targets(const discovery::Workload& workload,
+                                   const config::Config& config) {
+  config::StaticSettings s;
+  if (const auto* cls = config.find_class(workload.class_name)) s = cls->defaults;
+  for (const auto& rule : config.workloads) {
+    if (rule.name == workload.rule) merge(s, rule.settings);
+  }
+  ResourceTargets t;
+  t.cpu_weight = s.cpu_weight;
+  if (s.cpu_quota_cores) {
+    t.cpu_period_us = kDefaultPeriodUs;
+    t.cpu_quota_us = static_cast<uint64_t>(std::llround(*s.cpu_quota_cores * kDefaultPeriodUs));
+  }
+  t.cpu_idle = s.cpu_idle;
+  t.memory_low_bytes = s.memory_low_bytes;
+  t.memory_high_bytes = s.memory_high_bytes;
+  t.io_weight = s.io_weight;
+  return t;
+}
+
+RealHost::RealHost(const config::Config& config, const hostfs::CgroupLayout& layout,
+                   hostfs::ProcFs procfs, const Clock& clock, RealHostOptions options)
+    : config_(config),
+      layout_(&layout),
+      clock_(&clock),
+      procfs_(std::move(procfs)),
+      reader_(layout),
+      options_(options),
+      telemetry_(telemetry::Telemetry::open(layout, telemetry_options(layout, options.use_bpf),
+                                            procfs_.paths())) {
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  cpus_ = online > 0 ? static_cast<uint32_t>(online) : 1;
+  memory_total_ = memory_total_bytes(procfs_);
+  if (options.use_bpf && telemetry_.status().find("bpf:sched") != nullptr &&
+      !telemetry_.status().find("bpf:sched")->active) {
+    // eBPF scheduling is off: open again with per-thread schedstat as the run-delay source.
+    auto o = telemetry_options(layout, true);
+    o.read_task_schedstat = true;
+    o.log = nullptr;  // the reasons were logged by the first open
+    telemetry_ = telemetry::Telemetry::open(layout, std::move(o), procfs_.paths());
+  }
+}
+
+std::string RealHost::telemetry_summary() const {
+  const auto& st = telemetry_.status();
+  std::string active;
+  for (const auto& src : st.sources) {
+    if (!src.active) continue;
+    active += active.empty() ? "" : ", ";
+    active += src.name;
+  }
+  std::string out = active.empty() ? "no source active" : active;
+  if (!st.bpf_problem.empty()) out += " (eBPF: " + st.bpf_problem + ")";
+  return out;
+}
+
+void RealHost::set_config(const config::Config& config) {
+  config_ = config;
+  must_rediscover_ = true;
+}
+
+void RealHost::note_applied(const std::string& workload, const ResourceTargets& applied) {
+  for (auto& t : tracked_) {
+    if (t->workload.name == workload) overlay(t->applied, applied);
+  }
+}
+
+Status RealHost::rediscover() {
+  discovery::Discovery discovery(*layout_, procfs_);
+  auto found = discovery.discover(config_);
+  if (!found) return found.error();
+  samples_since_discovery_ = 0;
+  must_rediscover_ = false;
+
+  // Workloads whose directories did not change keep their accumulated counters and settings.
+  std::vector<std::unique_ptr<Tracked>> next;
+  bool changed = found->size() != tracked_.size();
+  for (auto& w : *found) {
+    auto same = std::find_if(tracked_.begin(), tracked_.end(), [&](const auto& t) {
+      return t != nullptr && t->workload.name == w.name &&
+             t->workload.dirs.by_controller == w.dirs.by_controller &&
+             t->workload.dirs.unified == w.dirs.unified;
+    });
+    if (same != tracked_.end()) {
+      (*same)->workload = w;
+      (*same)->info = workload_info(w, config_);
+      next.push_back(std::move(*same));
+      continue;
+    }
+    changed = true;
+    auto t = std::make_unique<Tracked>();
+    t->workload = w;
+    t->info = workload_info(w, config_);
+    if (auto settings = reader_.read_settings(w.dirs)) t->applied = targets_from(*settings);
+    next.push_back(std::move(t));
+  }
+  // The telemetry reports in set_workloads() order: any change of order counts as a change.
+  for (size_t i = 0; !changed && i < next.size(); ++i) {
+    changed = next[i]->workload.name != (*found)[i].name || i >= previous_order_.size() ||
+              previous_order_[i] != next[i]->workload.name;
+  }
+  previous_order_.clear();
+  for (const auto& t : next) previous_order_.push_back(t->workload.name);
+  tracked_ = std::move(next);
+  discovered_ = std::move(*found);
+  infos_.clear();
+  for (const auto& t : tracked_) infos_.push_back(t->info);
+  if (changed) {
+    ++generation_;
+    std::vector<telemetry::WorkloadCgroups> cgroups;
+    for (const auto& t : tracked_) cgroups.push_back({t->workload.name, t->workload.dirs});
+    telemetry_.set_workloads(cgroups);
+  }
+  return Status::success();
+}
+
+Result<std::vector<WorkloadInfo>> RealHost::workloads() {
+  if (must_rediscover_ || samples_since_discovery_ >= options_.rediscover_every) {
+    if (auto s = rediscover(); !s) return s.error();
+  }
+  return infos_;
+}
+
+Result<HostSample> RealHost::sample() {
+  ++samples_since_discovery_;
+  auto drained = telemetry_.drain();
+  if (!drained) return drained.error();
+  const telemetry::TelemetryStatus& st = telemetry_.status();
+  const auto active = [&st](const char* name) {
+    const auto* s = st.find(name);
+    return s != nullptr && s->active;
+  };
+  const bool bpf_sched = active("bpf:sched");
+
+  HostSample out;
+  out.at = clock_->now();
+  out.cpus = cpus_;
+  out.memory_total_bytes = memory_total_;
+  add_pressure(drained->cpu_pressure, out.psi.cpu_some_us, out.psi.cpu_full_us);
+  add_pressure(drained->memory_pressure, out.psi.memory_some_us, out.psi.memory_full_us);
+  add_pressure(drained->io_pressure, out.psi.io_some_us, out.psi.io_full_us);
+  out.workloads.reserve(tracked_.size());
+  for (size_t i = 0; i < tracked_.size() && i < drained->workloads.size(); ++i) {
+    Tracked& t = *tracked_[i];
+    const telemetry::WorkloadTelemetry& wt = drained->workloads[i];
+    if (!wt.files) {
+      // The cgroup vanished (or became unreadable): drop it now, discover again next tick.
+      must_rediscover_ = true;
+      continue;
+    }
+    accumulate(t.totals, wt);
+    const hostfs::CgroupStats& stats = *wt.files;
+    WorkloadSample w = t.totals;
+    w.name = t.workload.name;
+    w.cpu_usage_ns = stats.cpu_usage_ns.value_or(0);
+    w.nr_periods = stats.nr_periods.value_or(0);
+    w.nr_throttled = stats.nr_throttled.value_or(0);
+    w.throttled_ns = stats.throttled_ns.value_or(0);
+    w.has_runq_delay = bpf_sched;
+    if (!bpf_sched && wt.task_run_delay_ns) w.runq_delay_total_ns = *wt.task_run_delay_ns;
+    add_pressure(stats.cpu_pressure, w.psi.cpu_some_us, w.psi.cpu_full_us);
+    add_pressure(stats.memory_pressure, w.psi.memory_some_us, w.psi.memory_full_us);
+    add_pressure(stats.io_pressure, w.psi.io_some_us, w.psi.io_full_us);
+    w.has_psi = stats.cpu_pressure.has_value();
+    w.memory_current_bytes = stats.memory_current_bytes.value_or(0);
+    w.memory_high_events = stats.memory_high_events.value_or(0);
+    w.pgfault = stats.pgfault.value_or(0);
+    w.pgmajfault = stats.pgmajfault.value_or(0);
+    // The kernel's own OOM counter when the files have it; else what eBPF saw.
+    if (stats.oom_kills) w.oom_kills = *stats.oom_kills;
+    w.applied = t.applied;
+    out.workloads.push_back(std::move(w));
+  }
+  return out;
+}
+
+}  // namespace dwae::agent

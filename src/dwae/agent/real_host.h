@@ -1,0 +1,86 @@
+// RealHost: the HostSource of a real Linux host. Discovery (rerun every few samples, and at
+// once when a workload's cgroup vanishes) gives the workloads; the telemetry facade drains the
+// eBPF collectors and reads the cgroup statistics files (kept open) once per sample. eBPF
+// numbers arrive per interval and are accumulated here, so every counter in a sample stays
+// cumulative as the HostSource contract requires.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dwae/common/clock.h"
+#include "dwae/config/config.h"
+#include "dwae/discovery/discovery.h"
+#include "dwae/host/host.h"
+#include "dwae/hostfs/layout.h"
+#include "dwae/hostfs/procfs.h"
+#include "dwae/hostfs/reader.h"
+#include "dwae/telemetry/telemetry.h"
+
+namespace dwae::agent {
+
+struct RealHostOptions {
+  int rediscover_every = 5;  // samples between discovery runs (1 s at the 200 ms period)
+  bool use_bpf = true;       // load the eBPF collectors (else cgroup files and PSI only)
+};
+
+class RealHost final : public HostSource {
+ public:
+  // `clock` stamps the samples (HostSample::at); it must outlive the host.
+  RealHost(const config::Config& config, const hostfs::CgroupLayout& layout, hostfs::ProcFs procfs,
+           const Clock& clock, RealHostOptions options);
+
+  // A new config (after a reload): the next workloads() call discovers again.
+  void set_config(const config::Config& config);
+
+  Result<std::vector<WorkloadInfo>> workloads() override;
+  Result<HostSample> sample() override;
+
+  // The workloads of the last discovery, with their directories (for the actuator).
+  const std::vector<discovery::Workload>& discovered() const { return discovered_; }
+  // Changes whenever the set of workloads or their directories changed.
+  uint64_t generation() const { return generation_; }
+  // What the actuator holds now for a workload; reported as `applied` in later samples.
+  void note_applied(const std::string& workload, const ResourceTargets& applied);
+  const telemetry::TelemetryStatus& telemetry() const { return telemetry_.status(); }
+  // One line: the active sources, and why eBPF is off where it is.
+  std::string telemetry_summary() const;
+
+ private:
+  struct Tracked {
+    discovery::Workload workload;
+    WorkloadInfo info;
+    ResourceTargets applied;
+    WorkloadSample totals;  // eBPF counters accumulated over the drains
+  };
+  Status rediscover();
+
+  config::Config config_;
+  const hostfs::CgroupLayout* layout_;
+  const Clock* clock_;
+  hostfs::ProcFs procfs_;
+  hostfs::CgroupReader reader_;
+  RealHostOptions options_;
+  std::vector<discovery::Workload> discovered_;
+  std::vector<std::unique_ptr<Tracked>> tracked_;
+  std::vector<WorkloadInfo> infos_;
+  std::vector<std::string> previous_order_;  // workload names as the telemetry has them
+  telemetry::Telemetry telemetry_;
+  uint64_t generation_ = 0;
+  int samples_since_discovery_ = 0;
+  bool must_rediscover_ = true;
+  uint32_t cpus_ = 1;
+  uint64_t memory_total_ = 0;
+};
+
+// The WorkloadInfo of a discovered workload under a config (class kind, priority, SLA).
+WorkloadInfo workload_info(const discovery::Workload& workload, const config::Config& config);
+// The static targets the config gives a workload (class defaults overridden by its rule).
+ResourceTargets configured_targets(const discovery::Workload& workload,
+                                   const config::Config& config);
+
+}  // namespace dwae::agent

@@ -1,0 +1,56 @@
+// `dwae explain WORKLOAD [--since D]`: why a workload's settings changed, from the audit trail.
+#include <chrono>
+#include <cstdio>
+
+#include "dwae/agent/agent.h"
+#include "dwae/agent/audit.h"
+#include "dwae/cli/commands.h"
+#include "dwae/common/units.h"
+#include "dwae/config/loader.h"
+
+namespace dwae::cli {
+
+int run_explain(const ExplainOptions& options) {
+  std::string path = options.audit_path;
+  if (path.empty()) {
+    config::AgentConfig agent;
+    if (!options.config_path.empty()) {
+      const auto loaded = config::load_config_file(options.config_path);
+      if (!loaded.ok()) {
+        for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
+        return kExitBadInput;
+      }
+      agent = loaded.config->agent;
+    }
+    if (!options.state_dir.empty()) agent.state_dir = options.state_dir;
+    path = agent::audit_path(agent);
+  }
+  std::optional<agent::WallTime> since;
+  if (!options.since.empty()) {
+    const auto d = parse_duration(options.since);
+    if (!d) {
+      std::fprintf(stderr, "--since %s: %s\n", options.since.c_str(), d.error().message.c_str());
+      return kExitBadInput;
+    }
+    since = std::chrono::system_clock::now() -
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(*d);
+  }
+  const auto q = agent::read_audit(path, options.workload, since);
+  if (!q) {
+    std::fprintf(stderr, "%s\n", q.error().message.c_str());
+    return kExitFailure;
+  }
+  if (q->records.empty()) {
+    std::printf("%s: no changes recorded%s in %s\n", options.workload.c_str(),
+                options.since.empty() ? "" : (" in the last " + options.since).c_str(),
+                path.c_str());
+  } else {
+    std::printf("%s: %zu change(s)%s\n", options.workload.c_str(), q->records.size(),
+                options.since.empty() ? "" : (" in the last " + options.since).c_str());
+    for (const auto& r : q->records) std::printf("%s\n", agent::explain_record(r).c_str());
+  }
+  if (q->skipped > 0) std::fprintf(stderr, "%zu unreadable line(s) skipped\n", q->skipped);
+  return kExitOk;
+}
+
+}  // namespace dwae::cli

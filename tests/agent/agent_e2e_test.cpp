@@ -1,0 +1,383 @@
+// The agent end to end on this host: `dwae run --config` against real cgroups created under the
+// test's own cgroup, holding a latency-sensitive sleeper and CPU hogs. It must move weights the
+// right way within a few periods, serve metrics that a real Prometheus scrapes and promtool
+// accepts, put every value back on SIGTERM and after kill -9 plus a restart, refuse a bad
+// config at start (exit 2, FILE:LINE:COL) and at reload (keeps running).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "support/cgroup_sandbox.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace dwae::agent {
+namespace {
+
+using dwae::test::CgroupSandbox;
+using dwae::test::TempDir;
+using namespace std::chrono_literals;
+
+constexpr const char* kSleeper = DWAE_AGENT_SLEEPER;
+// A CPU hog that ends by itself (about a minute or two) if nobody stops it.
+const std::vector<std::string> kHog = {"sh", "-c",
+                                       "i=0; while [ $i -lt 1000000000 ]; do i=$((i+1)); done"};
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  ::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return ntohs(sa.sin_port);
+}
+
+// GET http://127.0.0.1:port/path; the body, or "" when nothing answers.
+std::string http_get(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
+    ::close(fd);
+    return "";
+  }
+  const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  ::send(fd, req.data(), req.size(), 0);
+  std::string out;
+  char buf[8192];
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  const auto body = out.find("\r\n\r\n");
+  return body == std::string::npos ? "" : out.substr(body + 4);
+}
+
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return done();
+}
+
+// A background process with its output in files; killed (by pid) when destroyed.
+class Background {
+ public:
+  Background(const std::vector<std::string>& argv, const std::string& dir, const std::string& tag)
+      : out_(dir + "/" + tag + ".out"), err_(dir + "/" + tag + ".err") {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int in = ::open("/dev/null", O_RDONLY);
+      ::dup2(in, 0);
+      ::dup2(out, 1);
+      ::dup2(err, 2);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execvp(args[0], args.data());
+      _exit(127);
+    }
+  }
+  ~Background() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running() {
+    if (exited_) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited_ = true;
+      code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    return !exited_;
+  }
+  // Sends `sig` and waits up to 20 s; the exit code (128 + signal when killed), or -1.
+  int stop(int sig) {
+    if (!running()) return code_;
+    ::kill(pid_, sig);
+    eventually([&] { return !running(); }, 20s);
+    return exited_ ? code_ : -1;
+  }
+  std::string err() const { return test::read_text(err_); }
+
+ private:
+  std::string out_, err_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int code_ = -1;
+};
+
+std::string read_value(const std::string& path) {
+  std::ifstream in(path);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+class AgentEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sandbox_.create("ls");
+    sandbox_.create("hogs");
+    state_dir_ = tmp_.path() + "/state";
+    metrics_port_ = free_port();
+    // The settings the agent may change, as they are before it starts.
+    for (const char* child : {"ls", "hogs"}) {
+      for (const auto& [controller, files] : std::map<std::string, std::vector<std::string>>{
+               {"cpu",
+                {"cpu.shares", "cpu.idle", "cpu.cfs_quota_us", "cpu.cfs_period_us", "cpu.weight",
+                 "cpu.max"}},
+               {"memory",
+                {"memory.soft_limit_in_bytes", "memory.limit_in_bytes", "memory.low",
+                 "memory.high"}},
+               {"blkio", {"blkio.bfq.weight"}},
+               {"io", {"io.weight", "io.bfq.weight"}}}) {
+        if (sandbox_.mount_for(controller) == nullptr) continue;
+        for (const auto& f : files) {
+          const std::string path = sandbox_.dir(controller, child) + "/" + f;
+          if (::access(path.c_str(), R_OK) == 0) originals_[path] = read_value(path);
+        }
+      }
+    }
+    ASSERT_FALSE(originals_.empty());
+  }
+
+  std::string cpu_file(const std::string& child, const std::string& file) const {
+    return sandbox_.dir("cpu", child) + "/" + file;
+  }
+
+  std::string config(const std::string& policy = "feedback") const {
+    std::string roots;
+    for (const auto& m : sandbox_.mounts()) {
+      roots += (roots.empty() ? "" : ", ") + m.mount_point + (m.own_path == "/" ? "" : m.own_path) +
+               "/" + sandbox_.name();
+    }
+    return "agent:\n"
+           "  period: 100ms\n"
+           "  cgroup_roots: [" +
+           roots +
+           "]\n"
+           "  state_dir: " +
+           state_dir_ +
+           "\n"
+           "  metrics_address: 127.0.0.1:" +
+           std::to_string(metrics_port_) +
+           "\n"
+           "policy:\n"
+           "  name: " +
+           policy +
+           "\n"
+           "classes:\n"
+           "  - name: web\n"
+           "    kind: latency-sensitive\n"
+           "    sla: {p99_latency: 2ms}\n"
+           "workloads:\n"
+           "  - name: ls\n"
+           "    class: web\n"
+           "    match: {cgroup: \"**/" +
+           sandbox_.name() +
+           "/ls\"}\n"
+           "  - name: hogs\n"
+           "    class: best-effort\n"
+           "    match: {cgroup: \"**/" +
+           sandbox_.name() + "/hogs\"}\n";
+  }
+
+  std::string write_config(const std::string& text) const {
+    const std::string path = tmp_.path() + "/config.yaml";
+    tmp_.write("config.yaml", text);
+    return path;
+  }
+
+  std::vector<std::string> agent_argv(const std::string& config_path) const {
+    return {test::dwae_binary(), "run", "--config", config_path};
+  }
+
+  void start_load() {
+    sandbox_.spawn({kSleeper, "120000", "1000"}, "ls");
+    sandbox_.spawn(kHog, "hogs");
+    sandbox_.spawn(kHog, "hogs");
+  }
+
+  // True once the agent moved CPU toward the latency-sensitive sleeper.
+  bool weights_moved() const {
+    const std::string ls = read_value(cpu_file("ls", "cpu.shares"));
+    const std::string hogs = read_value(cpu_file("hogs", "cpu.shares"));
+    const std::string idle = read_value(cpu_file("hogs", "cpu.idle"));
+    return (!ls.empty() && ls != originals_.at(cpu_file("ls", "cpu.shares"))) ||
+           (!hogs.empty() && hogs != originals_.at(cpu_file("hogs", "cpu.shares"))) ||
+           (idle == "1");
+  }
+
+  // Every file the agent may have changed holds its original content again.
+  void expect_restored() const {
+    for (const auto& [path, value] : originals_) EXPECT_EQ(read_value(path), value) << path;
+  }
+
+  CgroupSandbox sandbox_;
+  TempDir tmp_;
+  std::string state_dir_;
+  int metrics_port_ = 0;
+  std::map<std::string, std::string> originals_;
+};
+
+TEST_F(AgentEndToEnd, MovesWeightsServesMetricsToPrometheusAndRestoresOnSigterm) {
+  ASSERT_EQ(sandbox_.mount_for("cpu") != nullptr, true);
+  start_load();
+  Background agent(agent_argv(write_config(config())), tmp_.path(), "agent");
+  ASSERT_TRUE(eventually([&] { return weights_moved(); }, 30s)) << agent.err();
+  // The latency-sensitive workload gains, the hogs lose: never the other way round.
+  const auto ls_shares = std::stoull(read_value(cpu_file("ls", "cpu.shares")));
+  const auto hog_shares = std::stoull(read_value(cpu_file("hogs", "cpu.shares")));
+  EXPECT_GE(ls_shares, std::stoull(originals_.at(cpu_file("ls", "cpu.shares"))));
+  EXPECT_LE(hog_shares, std::stoull(originals_.at(cpu_file("hogs", "cpu.shares"))));
+
+  // The endpoint serves, and promtool accepts what it serves.
+  std::string metrics;
+  ASSERT_TRUE(eventually(
+      [&] {
+        metrics = http_get(metrics_port_, "/metrics");
+        return metrics.find("dwae_workload_runqueue_delay_seconds{workload=\"" + sandbox_.name() +
+                            "/ls\"") != std::string::npos;
+      },
+      10s))
+      << metrics << agent.err();
+  EXPECT_NE(metrics.find("dwae_workload_cpu_weight{workload=\"" + sandbox_.name() +
+                         "/hogs\",class=\"best-effort\"}"),
+            std::string::npos);
+  tmp_.write("metrics.txt", metrics);
+  const auto promtool =
+      test::run_process({"sh", "-c", "promtool check metrics < " + tmp_.path() + "/metrics.txt"});
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
+
+  // A real Prometheus on loopback scrapes it.
+  const int prom_port = free_port();
+  tmp_.write("prometheus.yml",
+             "global:\n  scrape_interval: 1s\nscrape_configs:\n"
+             "  - job_name: dwae\n    static_configs:\n"
+             "      - targets: ['127.0.0.1:" +
+                 std::to_string(metrics_port_) + "']\n");
+  Background prometheus({"prometheus", "--config.file=" + tmp_.path() + "/prometheus.yml",
+                         "--storage.tsdb.path=" + tmp_.path() + "/tsdb",
+                         "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+                        tmp_.path(), "prometheus");
+  std::string answer;
+  const bool scraped = eventually(
+      [&] {
+        answer = http_get(prom_port, "/api/v1/query?query=dwae_ticks_total%7Bjob%3D%22dwae%22%7D");
+        return answer.find("\"__name__\":\"dwae_ticks_total\"") != std::string::npos;
+      },
+      45s);
+  EXPECT_TRUE(scraped) << answer << prometheus.err();
+  const std::string up = http_get(prom_port, "/api/v1/query?query=up%7Bjob%3D%22dwae%22%7D");
+  EXPECT_NE(up.find("\"value\":["), std::string::npos) << up;
+  EXPECT_NE(up.find(",\"1\"]"), std::string::npos) << up;
+  EXPECT_EQ(prometheus.stop(SIGTERM), 0) << prometheus.err();
+
+  // status and explain read what the running agent wrote.
+  const auto status = test::run_process({test::dwae_binary(), "status", "--state-dir", state_dir_});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("policy feedback, enforce"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("hogs"), std::string::npos) << status.out;
+  const auto explain = test::run_process(
+      {test::dwae_binary(), "explain", sandbox_.name() + "/hogs", "--state-dir", state_dir_});
+  EXPECT_EQ(explain.exit_code, 0) << explain.err;
+  EXPECT_NE(explain.out.find("by the feedback policy"), std::string::npos) << explain.out;
+
+  EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.err();
+  expect_restored();
+  EXPECT_NE(agent.err().find("every value touched was restored"), std::string::npos);
+  const auto after = test::run_process({test::dwae_binary(), "status", "--state-dir", state_dir_});
+  EXPECT_EQ(after.exit_code, 1) << "no status file once the agent stopped";
+}
+
+TEST_F(AgentEndToEnd, KillNineThenRestartRestoresEveryValue) {
+  start_load();
+  const std::string cfg = write_config(config());
+  {
+    Background agent(agent_argv(cfg), tmp_.path(), "agent");
+    ASSERT_TRUE(eventually([&] { return weights_moved(); }, 30s)) << agent.err();
+    EXPECT_EQ(agent.stop(SIGKILL), 128 + SIGKILL);
+  }
+  EXPECT_TRUE(weights_moved()) << "kill -9 leaves the changed values behind";
+  EXPECT_EQ(::access((state_dir_ + "/journal.json").c_str(), F_OK), 0);
+  // The next start restores from the journal before anything else; this one stops at once.
+  const auto restart = test::run_process(
+      {test::dwae_binary(), "run", "--config", cfg, "--duration", "300ms", "--no-bpf"});
+  EXPECT_EQ(restart.exit_code, 0) << restart.err;
+  EXPECT_NE(restart.err.find("did not stop cleanly: restoring"), std::string::npos) << restart.err;
+  expect_restored();
+  EXPECT_NE(::access((state_dir_ + "/journal.json").c_str(), F_OK), 0);
+}
+
+TEST_F(AgentEndToEnd, BadConfigAtStartExitsTwoWithFileLineErrors) {
+  const std::string path = write_config(config() +
+                                        "  - name: broken\n    class: nosuch\n"
+                                        "    match: {cgroup: \"/x\"}\n");
+  const auto r = test::run_process({test::dwae_binary(), "run", "--config", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(path + ":"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nosuch"), std::string::npos) << r.err;
+  expect_restored();  // nothing was written
+}
+
+TEST_F(AgentEndToEnd, ReloadRefusesABadConfigAndAppliesAGoodOne) {
+  start_load();
+  const std::string cfg = write_config(config());
+  Background agent(agent_argv(cfg), tmp_.path(), "agent");
+  ASSERT_TRUE(eventually([&] { return http_get(metrics_port_, "/metrics").size() > 0; }, 15s))
+      << agent.err();
+  write_config("agent: {period: 1ms}\npolicy: {name: nonsense}\n");
+  ::kill(agent.pid(), SIGHUP);
+  ASSERT_TRUE(eventually(
+      [&] {
+        return http_get(metrics_port_, "/metrics")
+                   .find("dwae_config_reloads_total{result=\"error\"} 1") != std::string::npos;
+      },
+      10s))
+      << agent.err();
+  EXPECT_TRUE(agent.running());
+  EXPECT_NE(agent.err().find("reload refused: " + cfg + ":"), std::string::npos) << agent.err();
+  EXPECT_NE(http_get(metrics_port_, "/metrics").find("dwae_info{policy=\"feedback\""),
+            std::string::npos);
+
+  write_config(config("rule"));
+  ::kill(agent.pid(), SIGHUP);
+  EXPECT_TRUE(eventually(
+      [&] {
+        return http_get(metrics_port_, "/metrics").find("dwae_info{policy=\"rule\"") !=
+               std::string::npos;
+      },
+      10s))
+      << agent.err();
+  EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.err();
+  expect_restored();
+}
+
+}  // namespace
+}  // namespace dwae::agent

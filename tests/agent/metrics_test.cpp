@@ -1,0 +1,142 @@
+// Metrics: the exposition carries what a tick saw, in Prometheus conventions, and promtool
+// accepts it.
+#include "dwae/agent/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "agent/agent_test_support.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace dwae::agent {
+namespace {
+
+TickResult tick_with_two_workloads() {
+  TickResult t;
+  t.ok = true;
+  t.duration = std::chrono::microseconds(1500);
+  WorkloadInfo ls =
+      fixtures::info("web \"1\"", "latency-sensitive", WorkloadClassKind::kLatencySensitive);
+  ls.p99_target = std::chrono::milliseconds(5);
+  WorkloadInfo be = fixtures::info("batch", "best-effort", WorkloadClassKind::kBestEffort);
+  t.workloads = {ls, be};
+  WorkloadSample a;
+  a.name = ls.name;
+  a.cpu_usage_ns = 2'500'000'000;
+  a.has_runq_delay = true;
+  a.runq_delay_ns.add(4'000, 90);
+  a.runq_delay_ns.add(3'000'000, 10);
+  a.runq_delay_total_ns = 30'360'000;
+  a.has_psi = true;
+  a.psi.cpu_some_us = 1'500'000;
+  a.applied.cpu_weight = 250;
+  a.applied.cpu_quota_us = 50'000;
+  a.applied.cpu_period_us = 100'000;
+  WorkloadSample b;
+  b.name = be.name;
+  b.applied.cpu_idle = true;
+  b.memory_current_bytes = 1 << 20;
+  t.sample.workloads = {a, b};
+  t.decision.workloads = {{ls.name, {}}};
+  t.report.fields = {{ls.name, "cpu.weight", true, ""}, {"batch", "cpu.idle", false, "EBUSY"}};
+  t.report.workloads_failed = 1;
+  policy::WorkloadExplanation e;
+  e.workload = ls.name;
+  e.guards = {{"rate-limit", "cpu.weight", ""}, {"ood", "", ""}};
+  t.explanations = {e};
+  return t;
+}
+
+bool contains(const std::string& text, const std::string& line) {
+  return text.find(line) != std::string::npos;
+}
+
+TEST(Metrics, RendersWhatTheTickSaw) {
+  Metrics m;
+  m.set_info("feedback", false);
+  m.observe(tick_with_two_workloads());
+  m.count_reload(false);
+  const std::string text = m.render();
+  const std::string ls = R"(workload="web \"1\"",class="latency-sensitive")";
+  EXPECT_TRUE(contains(text, "dwae_info{policy=\"feedback\",mode=\"enforce\"} 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_ticks_total 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_decisions_total{policy=\"feedback\"} 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_write_errors_total 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_rollbacks_total 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_guard_actions_total{guard=\"rate-limit\"} 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_policy_fallbacks_total 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_config_reloads_total{result=\"error\"} 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_workload_cpu_usage_seconds_total{" + ls + "} 2.5\n"));
+  EXPECT_TRUE(contains(text, "dwae_workload_cpu_weight{" + ls + "} 250\n"));
+  EXPECT_TRUE(contains(text, "dwae_workload_cpu_quota_cores{" + ls + "} 0.5\n"));
+  EXPECT_TRUE(contains(text, "dwae_workload_sla_p99_target_seconds{" + ls + "} 0.005\n"));
+  EXPECT_TRUE(contains(text, "dwae_workload_pressure_stalled_seconds_total{" + ls +
+                                 ",resource=\"cpu\",kind=\"some\"} 1.5\n"));
+  EXPECT_TRUE(contains(text, "dwae_workload_runqueue_delay_seconds_count{" + ls + "} 100\n"));
+  EXPECT_TRUE(
+      contains(text, "dwae_workload_cpu_idle{workload=\"batch\",class=\"best-effort\"} 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_loop_duration_seconds_bucket{le=\"0.0025\"} 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_loop_duration_seconds_bucket{le=\"0.001\"} 0\n"));
+  EXPECT_TRUE(contains(text, "dwae_workloads{class=\"best-effort\"} 1\n"));
+  // No quota on "batch": the series is absent rather than a made-up number.
+  EXPECT_FALSE(contains(text, "dwae_workload_cpu_quota_cores{workload=\"batch\""));
+}
+
+TEST(Metrics, QuantilesCoverOnlyTheRecentWindow) {
+  Metrics m(2);
+  TickResult t = tick_with_two_workloads();
+  m.observe(t);
+  // Three more ticks in which the workload only saw short waits: the 3 ms waits of the first
+  // tick leave the two-tick window.
+  for (int i = 0; i < 3; ++i) {
+    t.sample.workloads[0].runq_delay_ns.add(4'000, 100);
+    m.observe(t);
+  }
+  const std::string text = m.render();
+  const auto at = text.find(
+      "dwae_workload_runqueue_delay_seconds{workload=\"web \\\"1\\\"\","
+      "class=\"latency-sensitive\",quantile=\"0.99\"} ");
+  ASSERT_NE(at, std::string::npos) << text;
+  const double p99 = std::strtod(text.c_str() + text.find("} ", at) + 2, nullptr);
+  EXPECT_GT(p99, 2e-6);
+  EXPECT_LT(p99, 8.2e-6);
+}
+
+TEST(Metrics, FailedTicksCountAndKeepTheLastWorkloads) {
+  Metrics m;
+  m.observe(tick_with_two_workloads());
+  TickResult failed;
+  failed.error = "sample: boom";
+  m.observe(failed);
+  const std::string text = m.render();
+  EXPECT_TRUE(contains(text, "dwae_tick_failures_total 1\n"));
+  EXPECT_TRUE(contains(text, "dwae_ticks_total 2\n"));
+  EXPECT_TRUE(contains(text, "dwae_workload_cpu_weight{"));
+}
+
+TEST(Metrics, EscapesLabelValues) {
+  EXPECT_EQ(escape_label("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+}
+
+TEST(Metrics, PromtoolAcceptsTheExposition) {
+  Metrics m;
+  m.set_info("rule", true);
+  m.observe(tick_with_two_workloads());
+  test::TempDir dir;
+  const std::string path = dir.path() + "/metrics.txt";
+  {
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    const std::string text = m.render();
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  }
+  const auto r = test::run_process({"sh", "-c", "promtool check metrics < " + path});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.err, "") << r.err;
+}
+
+}  // namespace
+}  // namespace dwae::agent
