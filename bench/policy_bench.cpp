@@ -103,13 +103,15 @@ void BM_Ppo100kInferencesBatched(benchmark::State& state) {
 }
 BENCHMARK(BM_Ppo100kInferencesBatched)->Arg(16)->Arg(64)->Arg(1000)->Unit(benchmark::kMillisecond);
 
-// A host of 1,000 workloads (a third of each class), every counter moving each tick.
+// A host of 1,000 workloads (a third of each class), every counter moving each tick, every
+// workload doing I/O.
 class ThousandWorkloads {
  public:
   ThousandWorkloads() {
     for (int i = 0; i < 1000; ++i) {
       WorkloadInfo info;
-      info.name = "w" + std::to_string(i);
+      // Names as long as real ones (systemd units, pods), beyond the short-string buffer.
+      info.name = "svc/tenant-" + std::to_string(1000 + i) + "-app.service";
       info.class_kind = static_cast<WorkloadClassKind>(i % 3);
       info.priority = 50;
       info.p99_target = Nanos{10'000'000};
@@ -139,6 +141,7 @@ class ThousandWorkloads {
       const bool queueing = (t + i * 13) % 50 < 25;
       w.cpu_usage_ns += 5'000'000 + (i * 7919 + t * 104729) % 20'000'000;
       w.runq_delay_ns.add((queueing ? 2'000'000 : 20'000) + (i * 31 + t) % 2'000'000, 50);
+      w.io_latency_ns.add(50'000 + (i * 7 + t * 13) % 4'000'000, 5);
       w.psi.cpu_some_us += (queueing ? 30'000 : 0) + (i + t) % 5'000;
       w.memory_current_bytes = (512ull << 20) + i * 4096;
     }

@@ -69,6 +69,7 @@ void erase_sorted(std::vector<double>& v, double x) {
 
 // erase_sorted(old_value) then insert_sorted(new_value), moving only the values between.
 void replace_sorted(std::vector<double>& v, double old_value, double new_value) {
+  if (old_value == new_value) return;  // common: no I/O, or the same latency bucket edge
   const auto at = std::lower_bound(v.begin(), v.end(), old_value);
   if (at == v.end()) {
     insert_sorted(v, new_value);
@@ -306,15 +307,30 @@ void update_host_context(HostContext& host, const std::vector<Tick>& ticks) {
   fill_host_context(host, ticks, [](const Tick& t) -> const Tick& { return t; });
 }
 
+WindowStats WindowStats::of(const FeatureWindow& window) {
+  WindowStats s;
+  s.all = window.all();
+  s.recent = window.recent();
+  s.max_psi_memory_some = window.max_psi_memory_some();
+  s.runq_scaled_p95 = window.runq_scaled_percentile(0.95);
+  s.io_scaled_p95 = window.io_scaled_percentile(0.95);
+  return s;
+}
+
 FeatureVector extract(const Tick& tick, const FeatureWindow& window, const WorkloadSample& now,
+                      const WorkloadInfo& info, const HostContext& host) {
+  return extract(tick, WindowStats::of(window), now, info, host);
+}
+
+FeatureVector extract(const Tick& tick, const WindowStats& window, const WorkloadSample& now,
                       const WorkloadInfo& info, const HostContext& host) {
   FeatureVector v{};
   auto set = [&v](Feature f, double value, double lo, double hi) {
     v[static_cast<size_t>(f)] = bounded(value, lo, hi);
   };
   const double cpus = std::max<uint32_t>(1, host.cpus);
-  const auto& all = window.all();
-  const auto& recent = window.recent();
+  const auto& all = window.all;
+  const auto& recent = window.recent;
   const auto mean = [](double sum, size_t n) { return n > 0 ? sum / static_cast<double>(n) : 0; };
 
   set(Feature::kCpuUse, tick.cpu_cores / cpus, 0, 1);
@@ -322,7 +338,7 @@ FeatureVector extract(const Tick& tick, const FeatureWindow& window, const Workl
   set(Feature::kCpuUseMean, cpu_all, 0, 1);
   set(Feature::kCpuUseTrend, mean(recent.cpu_cores, recent.n) / cpus - cpu_all, -1, 1);
   set(Feature::kRunqP99, latency_scale(tick.runq_p99_ns), 0, 1);
-  set(Feature::kRunqP99P95, window.runq_scaled_percentile(0.95), 0, 1);
+  set(Feature::kRunqP99P95, window.runq_scaled_p95, 0, 1);
   set(Feature::kRunqP99Trend, mean(recent.runq_scaled, recent.n) - mean(all.runq_scaled, all.n), -1,
       1);
   set(Feature::kThrottledShare, tick.throttled_share, 0, 1);
@@ -331,7 +347,7 @@ FeatureVector extract(const Tick& tick, const FeatureWindow& window, const Workl
   set(Feature::kPsiCpuSomeMean, mean(all.psi_cpu_some, all.n), 0, 1);
   set(Feature::kPsiCpuFull, tick.psi_cpu_full, 0, 1);
   set(Feature::kPsiMemorySome, tick.psi_memory_some, 0, 1);
-  set(Feature::kPsiMemorySomeMax, window.max_psi_memory_some(), 0, 1);
+  set(Feature::kPsiMemorySomeMax, window.max_psi_memory_some, 0, 1);
   set(Feature::kReclaimStall, tick.reclaim_stall, 0, 1);
   const uint64_t high = now.applied.memory_high_bytes.value_or(kNoLimit);
   const double limit =
@@ -340,7 +356,7 @@ FeatureVector extract(const Tick& tick, const FeatureWindow& window, const Workl
       1);
   set(Feature::kPsiIoSome, tick.psi_io_some, 0, 1);
   set(Feature::kIoP99, latency_scale(tick.io_p99_ns), 0, 1);
-  set(Feature::kIoP99P95, window.io_scaled_percentile(0.95), 0, 1);
+  set(Feature::kIoP99P95, window.io_scaled_p95, 0, 1);
   set(Feature::kNetDropShare, tick.net_drop_share, 0, 1);
   set(Feature::kNetDropShareMean, mean(all.net_drop, all.n), 0, 1);
   set(Feature::kNetQueueDepth, std::log2(1.0 + static_cast<double>(now.net_queue_depth)) / 16, 0,
@@ -385,7 +401,7 @@ void FeatureTracker::update(const HostSample& now, const std::vector<WorkloadInf
   // track exists only while its workload is in every sample, so one that existed before this
   // sample holds the previous sample's counters.
   track_of_.resize(n);
-  had_prev_.assign(n, false);
+  had_prev_.assign(n, 0);
   bool duplicates = false;
   size_t distinct = 0;
   for (size_t j = 0; j < n; ++j) {
@@ -395,50 +411,68 @@ void FeatureTracker::update(const HostSample& now, const std::vector<WorkloadInf
       duplicates = true;
     } else {
       ++distinct;
-      had_prev_[j] = !made;
+      had_prev_[j] = made ? 0 : 1;
       t.seen = tick;
     }
     track_of_[j] = &t;
   }
 
-  // Infos and samples usually list workloads in the same order; otherwise (or when a name is
-  // sampled twice, where the first one counts) look samples up by name.
+  // Each info's sample. Infos and samples usually list workloads in the same order; otherwise
+  // (or when a name is sampled twice, where the first one counts) samples are looked up by name.
   bool indexed = false;
-  auto sample_index = [&](size_t i, const std::string& name) {
-    if (!duplicates && i < n && now.workloads[i].name == name) return i;
-    if (!indexed) {
-      index_of_.clear();
-      for (size_t j = 0; j < n; ++j) index_of_.emplace(now.workloads[j].name, j);
-      indexed = true;
+  sample_of_info_.resize(infos.size());
+  infos_naming_.assign(n, 0);
+  for (size_t i = 0; i < infos.size(); ++i) {
+    const std::string& name = infos[i].name;
+    size_t j = n;
+    if (!duplicates && i < n && now.workloads[i].name == name) {
+      j = i;
+    } else {
+      if (!indexed) {
+        index_of_.clear();
+        for (size_t k = 0; k < n; ++k) index_of_.emplace(now.workloads[k].name, k);
+        indexed = true;
+      }
+      const auto found = index_of_.find(name);
+      if (found != index_of_.end()) j = found->second;
     }
-    const auto found = index_of_.find(name);
-    return found == index_of_.end() ? n : found->second;
-  };
+    sample_of_info_[i] = j;
+    if (j < n && infos_naming_[j] < 2) ++infos_naming_[j];
+  }
 
-  entry_track_.clear();
+  // Rates and windows, one workload at a time so its track is visited once. Its counters are
+  // replaced by this sample's right after its rates are derived, unless another entry still
+  // needs them (a name listed twice).
+  kept_.assign(n, 0);
+  stats_.clear();
   if (dt.count() > 0) {
     for (size_t i = 0; i < infos.size(); ++i) {
-      const WorkloadInfo& info = infos[i];
-      const size_t j = sample_index(i, info.name);
-      if (j == n || !had_prev_[j]) continue;
+      const size_t j = sample_of_info_[i];
+      if (j == n || had_prev_[j] == 0) continue;
+      Track& track = *track_of_[j];
       Entry& e = out.emplace_back();
-      e.info = &info;
+      e.info = &infos[i];
       e.sample = &now.workloads[j];
-      e.tick = derive(*e.sample, track_of_[j]->prev, dt);
+      e.tick = derive(*e.sample, track.prev, dt);
       e.tick.at = now.at;
-      entry_track_.push_back(track_of_[j]);
+      track.window.push(e.tick);
+      stats_.push_back(WindowStats::of(track.window));
+      if (!duplicates && infos_naming_[j] == 1) {
+        track.prev = Cumulative::of(*e.sample);
+        kept_[j] = 1;
+      }
     }
   }
   fill_host_context(host_, out, [](const Entry& e) -> const Tick& { return e.tick; });
   for (size_t k = 0; k < out.size(); ++k) {
-    FeatureWindow& window = entry_track_[k]->window;
-    window.push(out[k].tick);
-    out[k].features = extract(out[k].tick, window, *out[k].sample, *out[k].info, host_);
+    out[k].features = extract(out[k].tick, stats_[k], *out[k].sample, *out[k].info, host_);
   }
 
   // This sample is the next one's previous (the last of a name sampled twice); workloads not in
   // it are forgotten with their windows.
-  for (size_t j = 0; j < n; ++j) track_of_[j]->prev = Cumulative::of(now.workloads[j]);
+  for (size_t j = 0; j < n; ++j) {
+    if (kept_[j] == 0) track_of_[j]->prev = Cumulative::of(now.workloads[j]);
+  }
   if (distinct != tracks_.size()) {
     for (auto it = tracks_.begin(); it != tracks_.end();) {
       it = it->second.seen == tick ? std::next(it) : tracks_.erase(it);

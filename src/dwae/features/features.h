@@ -188,9 +188,20 @@ struct HostContext {
 // are facts the caller sets.
 void update_host_context(HostContext& host, const std::vector<Tick>& ticks);
 
+// What extract() reads of a window: its sums, its memory-pressure maximum and the P95 of its
+// scaled latencies.
+struct WindowStats {
+  FeatureWindow::Sums all, recent;
+  double max_psi_memory_some = 0;
+  double runq_scaled_p95 = 0, io_scaled_p95 = 0;
+  static WindowStats of(const FeatureWindow& window);
+};
+
 // The feature vector of one workload. `window` holds this workload's ticks up to and including
 // `tick`. Every value is finite and clamped to its documented range.
 FeatureVector extract(const Tick& tick, const FeatureWindow& window, const WorkloadSample& now,
+                      const WorkloadInfo& info, const HostContext& host);
+FeatureVector extract(const Tick& tick, const WindowStats& window, const WorkloadSample& now,
                       const WorkloadInfo& info, const HostContext& host);
 
 // Log scale for latencies: 0 at 0 ns, 1 at 1 s and above (log10 of microseconds over 6).
@@ -230,11 +241,14 @@ class FeatureTracker {
   uint64_t updates_ = 0;
   Nanos prev_at_{0};
   bool have_prev_ = false;
-  // Per tick, reused: each sample's track and whether it existed before this sample.
+  // Per tick, reused: each sample's track, whether it existed before this sample, how many
+  // infos name it and whether its counters are already kept; each info's sample; each
+  // entry's window statistics.
   std::vector<Track*> track_of_;
-  std::vector<bool> had_prev_;
+  std::vector<uint8_t> had_prev_, infos_naming_, kept_;
+  std::vector<size_t> sample_of_info_;
   std::unordered_map<std::string_view, size_t> index_of_;  // built only when orders differ
-  std::vector<Track*> entry_track_;
+  std::vector<WindowStats> stats_;
 };
 
 }  // namespace dwae::features

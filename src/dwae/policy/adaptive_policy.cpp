@@ -2,8 +2,6 @@
 // only fields that differ from what is applied go into the decision.
 #include "dwae/policy/adaptive_policy.h"
 
-#include <algorithm>
-#include <iterator>
 #include <utility>
 
 namespace dwae::policy {
@@ -76,9 +74,11 @@ Decision AdaptivePolicy::decide(const HostSample& now, const std::vector<Workloa
       const auto* e = entry_of(p, i);
       if (e == nullptr) continue;
       const ResourceTargets& applied = e->sample->applied;
-      ShieldResult shielded =
-          shield_.apply(*e->info, applied, now.memory_total_bytes, now.at, p.proposal);
-      ResourceTargets& t = shielded.targets;
+      // The policy's own guards come before the shield's.
+      guards_.clear();
+      for (auto& g : p.guards) guards_.push_back(std::move(g));
+      ResourceTargets t =
+          shield_.apply(*e->info, applied, now.memory_total_bytes, now.at, p.proposal, guards_);
       // Unchanged fields are left out: the decision says only what moves.
       if (t.cpu_weight &&
           *t.cpu_weight == static_cast<uint32_t>(applied_weight(applied.cpu_weight)))
@@ -101,9 +101,7 @@ Decision AdaptivePolicy::decide(const HostSample& now, const std::vector<Workloa
         why.features[k].feature = feature_name(p.mattered[k]);
         why.features[k].value = get(e->features, p.mattered[k]);
       }
-      why.guards = std::move(p.guards);
-      why.guards.insert(why.guards.end(), std::make_move_iterator(shielded.guards.begin()),
-                        std::make_move_iterator(shielded.guards.end()));
+      why.guards = guards_;  // copied into the strings already there
     }
   }
   last_.decision.workloads.resize(decisions_);

@@ -2,7 +2,9 @@
 // per workload out, the shield in between, and an explanation for every workload touched.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -24,6 +26,29 @@ struct AdaptiveSetup {
   ShieldConfig shield;
 };
 
+// The features an explanation names, most important first: up to kMax, kept inline so a
+// proposal allocates nothing for them (later ones are dropped).
+class FeatureList {
+ public:
+  static constexpr size_t kMax = 8;
+  FeatureList() = default;
+  FeatureList(std::initializer_list<features::Feature> list) {
+    for (const auto f : list) push_back(f);
+  }
+  void push_back(features::Feature f) {
+    if (size_ < kMax) items_[size_++] = f;
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  features::Feature operator[](size_t i) const { return items_[i]; }
+  const features::Feature* begin() const { return items_.data(); }
+  const features::Feature* end() const { return items_.data() + size_; }
+
+ private:
+  std::array<features::Feature, kMax> items_{};
+  size_t size_ = 0;
+};
+
 class AdaptivePolicy : public Policy {
  public:
   explicit AdaptivePolicy(AdaptiveSetup setup);
@@ -39,7 +64,7 @@ class AdaptivePolicy : public Policy {
     size_t entry = kNoEntry;
     Proposal proposal;
     std::string reason;
-    std::vector<features::Feature> mattered;  // most important first
+    FeatureList mattered;  // most important first
     // Guards the policy itself applied before the shield (PPO's out-of-distribution fallback).
     std::vector<GuardAction> guards;
   };
@@ -65,6 +90,7 @@ class AdaptivePolicy : public Policy {
   size_t decisions_ = 0, explanations_ = 0;  // in use in last_
   Entries entries_;
   std::unordered_map<std::string_view, size_t> entry_index_;  // built only when needed
+  std::vector<GuardAction> guards_;                           // of one proposal
   bool entry_index_built_ = false;
 };
 

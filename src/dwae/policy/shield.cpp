@@ -78,6 +78,14 @@ double applied_weight(const std::optional<uint32_t>& applied) {
 ShieldResult Shield::apply(const WorkloadInfo& info, const ResourceTargets& applied,
                            uint64_t memory_total_bytes, Nanos now, const Proposal& proposal) {
   ShieldResult out;
+  out.targets = apply(info, applied, memory_total_bytes, now, proposal, out.guards);
+  return out;
+}
+
+ResourceTargets Shield::apply(const WorkloadInfo& info, const ResourceTargets& applied,
+                              uint64_t memory_total_bytes, Nanos now, const Proposal& proposal,
+                              std::vector<GuardAction>& guards) {
+  ResourceTargets out;
   const ClassLimits& limits = config_.limits(info.class_kind);
   // Weights are whole numbers in 1..10000 whatever the configuration says.
   auto weight_bounds = [](Bounds b) {
@@ -86,14 +94,14 @@ ShieldResult Shield::apply(const WorkloadInfo& info, const ResourceTargets& appl
   };
   const double max_step = std::isfinite(config_.max_step) ? std::max(0.0, config_.max_step) : 0;
   if (proposal.cpu_weight) {
-    out.targets.cpu_weight = static_cast<uint32_t>(guard_value(
+    out.cpu_weight = static_cast<uint32_t>(guard_value(
         *proposal.cpu_weight, applied_weight(applied.cpu_weight), weight_bounds(limits.cpu_weight),
-        max_step, config_.min_weight_step, true, "cpu.weight", out.guards));
+        max_step, config_.min_weight_step, true, "cpu.weight", guards));
   }
   if (proposal.io_weight) {
-    out.targets.io_weight = static_cast<uint32_t>(guard_value(
+    out.io_weight = static_cast<uint32_t>(guard_value(
         *proposal.io_weight, applied_weight(applied.io_weight), weight_bounds(limits.io_weight),
-        max_step, config_.min_weight_step, true, "io.weight", out.guards));
+        max_step, config_.min_weight_step, true, "io.weight", guards));
   }
   if (proposal.memory_low_bytes) {
     double hi = static_cast<double>(memory_total_bytes) * config_.memory_low_max_host_share;
@@ -102,14 +110,14 @@ ShieldResult Shield::apply(const WorkloadInfo& info, const ResourceTargets& appl
       hi = std::min(hi, static_cast<double>(*applied.memory_high_bytes));
     }
     const double current = static_cast<double>(applied.memory_low_bytes.value_or(0));
-    out.targets.memory_low_bytes = static_cast<uint64_t>(
+    out.memory_low_bytes = static_cast<uint64_t>(
         guard_value(*proposal.memory_low_bytes, current, Bounds{0, hi}, max_step,
-                    config_.min_memory_step_bytes, true, "memory.low", out.guards));
+                    config_.min_memory_step_bytes, true, "memory.low", guards));
   }
   if (proposal.cpu_idle) {
     bool idle = *proposal.cpu_idle;
     if (idle && !limits.may_idle) {
-      out.guards.push_back({"class", "cpu.idle", "class may not be idle"});
+      guards.push_back({"class", "cpu.idle", "class may not be idle"});
       idle = false;
     }
     const bool was = applied.cpu_idle.value_or(false);
@@ -118,13 +126,13 @@ ShieldResult Shield::apply(const WorkloadInfo& info, const ResourceTargets& appl
       const auto last = last_idle_flip_.find(info.name);
       if (limits.may_idle && last != last_idle_flip_.end() &&
           now - last->second < config_.idle_dwell) {
-        out.guards.push_back({"dwell", "cpu.idle", "flipped too recently; held"});
+        guards.push_back({"dwell", "cpu.idle", "flipped too recently; held"});
         idle = was;
       } else {
         last_idle_flip_[info.name] = now;
       }
     }
-    out.targets.cpu_idle = idle;
+    out.cpu_idle = idle;
   }
   return out;
 }

@@ -63,6 +63,11 @@ class Shield {
   // value clamped to those bounds.
   ShieldResult apply(const WorkloadInfo& info, const ResourceTargets& applied,
                      uint64_t memory_total_bytes, Nanos now, const Proposal& proposal);
+  // The same, appending the guards that acted to `guards` (the control loop's form: it reuses
+  // one vector).
+  ResourceTargets apply(const WorkloadInfo& info, const ResourceTargets& applied,
+                        uint64_t memory_total_bytes, Nanos now, const Proposal& proposal,
+                        std::vector<GuardAction>& guards);
   const ShieldConfig& config() const { return config_; }
 
  private:
