@@ -85,10 +85,8 @@ static __always_inline struct inflight* track(struct request* rq) {
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(dwae_block_rq_insert, struct request* rq) {
   struct inflight* f = track(rq);
-  if (f) {
-    f->insert_ns = bpf_ktime_get_ns();
-    f->issue_ns = 0;
-  }
+  /* A request put back after a failed dispatch keeps its first times. */
+  if (f && f->insert_ns == 0 && f->issue_ns == 0) f->insert_ns = bpf_ktime_get_ns();
   return 0;
 }
 
@@ -104,7 +102,7 @@ int BPF_PROG(dwae_block_rq_issue, struct request* rq) {
   __u64 end;
 
   if (!f) return 0;
-  f->issue_ns = bpf_ktime_get_ns();
+  if (f->issue_ns == 0) f->issue_ns = bpf_ktime_get_ns(); /* re-issue: keep the first */
   f->flags = 0;
   if (op == 1 /* REQ_OP_WRITE */)
     f->flags |= INFLIGHT_WRITE;
@@ -138,6 +136,8 @@ int BPF_PROG(dwae_block_rq_complete, struct request* rq, blk_status_t error,
   if (!f) return 0;
   done = *f;
   bpf_map_delete_elem(&inflight, &key);
+  /* Issued without our seeing it (attached in between): time it from insert, if seen. */
+  if (done.issue_ns == 0) done.issue_ns = done.insert_ns;
   if (done.issue_ns == 0) return 0;
   now = bpf_ktime_get_ns();
   if (now > done.issue_ns) latency = now - done.issue_ns;
