@@ -59,7 +59,7 @@ for ((i = 0; i < 4; i++)); do
 done
 
 {
-  echo "agent: {period: $period, state_dir: $tmp/state, metrics_address: \"127.0.0.1:0\","
+  echo "agent: {period: $period, state_dir: $tmp/state, metrics_address: \"\","
   printf '  cgroup_roots: ['; (IFS=,; echo "${roots[*]}]}")
   echo "policy: {name: feedback}"
   echo "workloads:"

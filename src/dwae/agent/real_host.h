@@ -24,8 +24,10 @@
 namespace dwae::agent {
 
 struct RealHostOptions {
-  int rediscover_every = 5;  // samples between discovery runs (1 s at the 200 ms period)
-  bool use_bpf = true;       // load the eBPF collectors (else cgroup files and PSI only)
+  // Samples between discovery runs (2 s at the 200 ms period); a vanished cgroup triggers one
+  // at once. A discovery walks every hierarchy, which costs more than a sample.
+  int rediscover_every = 10;
+  bool use_bpf = true;  // load the eBPF collectors (else cgroup files and PSI only)
 };
 
 class RealHost final : public HostSource {
