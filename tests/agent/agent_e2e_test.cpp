@@ -335,6 +335,40 @@ TEST_F(AgentEndToEnd, KillNineThenRestartRestoresEveryValue) {
   EXPECT_NE(::access((state_dir_ + "/journal.json").c_str(), F_OK), 0);
 }
 
+TEST_F(AgentEndToEnd, WorkloadsThatAppearAndVanishAreHandled) {
+  start_load();
+  const std::string late_rule =
+      "  - name: late\n    class: best-effort\n"
+      "    match: {cgroup: \"**/" +
+      sandbox_.name() + "/late\"}\n";
+  Background agent(agent_argv(write_config(config() + late_rule)), tmp_.path(), "agent");
+  ASSERT_TRUE(eventually([&] { return weights_moved(); }, 30s)) << agent.err();
+  const auto has = [&](const std::string& workload) {
+    return http_get(metrics_port_, "/metrics")
+               .find("dwae_workload_cpu_usage_seconds_total{workload=\"" + sandbox_.name() + "/" +
+                     workload + "\"") != std::string::npos;
+  };
+  // A cgroup made while the agent runs becomes a workload at the next discovery.
+  sandbox_.create("late");
+  const pid_t late = sandbox_.spawn(kHog, "late");
+  EXPECT_TRUE(eventually([&] { return has("late"); }, 15s)) << agent.err();
+  // One removed while the agent runs (after it changed it) is dropped without a failed tick.
+  sandbox_.kill(late);
+  for (const auto& m : sandbox_.mounts()) {
+    const std::string dir =
+        m.mount_point + (m.own_path == "/" ? "" : m.own_path) + "/" + sandbox_.name() + "/late";
+    EXPECT_TRUE(eventually([&] { return ::rmdir(dir.c_str()) == 0 || errno == ENOENT; }, 5s))
+        << dir;
+  }
+  EXPECT_TRUE(eventually([&] { return !has("late"); }, 15s)) << agent.err();
+  EXPECT_TRUE(agent.running());
+  const std::string metrics = http_get(metrics_port_, "/metrics");
+  EXPECT_NE(metrics.find("dwae_tick_failures_total 0\n"), std::string::npos) << metrics;
+  // Stopping restores the rest; the vanished cgroup's files are skipped, not an error.
+  EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.err();
+  expect_restored();
+}
+
 TEST_F(AgentEndToEnd, BadConfigAtStartExitsTwoWithFileLineErrors) {
   const std::string path = write_config(config() +
                                         "  - name: broken\n    class: nosuch\n"
