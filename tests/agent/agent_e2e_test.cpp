@@ -18,6 +18,7 @@
 #include <map>
 #include <thread>
 
+#include "agent/agent_test_support.h"
 #include "support/cgroup_sandbox.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -48,22 +49,8 @@ int free_port() {
 
 // GET http://127.0.0.1:port/path; the body, or "" when nothing answers.
 std::string http_get(int port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return "";
-  }
-  const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  ::send(fd, req.data(), req.size(), 0);
-  std::string out;
-  char buf[8192];
-  ssize_t n = 0;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
-  ::close(fd);
+  const std::string out =
+      fixtures::http_exchange(port, "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
   const auto body = out.find("\r\n\r\n");
   return body == std::string::npos ? "" : out.substr(body + 4);
 }
@@ -82,20 +69,7 @@ class Background {
  public:
   Background(const std::vector<std::string>& argv, const std::string& dir, const std::string& tag)
       : out_(dir + "/" + tag + ".out"), err_(dir + "/" + tag + ".err") {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int in = ::open("/dev/null", O_RDONLY);
-      ::dup2(in, 0);
-      ::dup2(out, 1);
-      ::dup2(err, 2);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      _exit(127);
-    }
+    pid_ = test::start_process(argv, out_, err_);
   }
   ~Background() {
     if (pid_ > 0 && !exited_) {

@@ -2,32 +2,15 @@
 // other methods with 405, and refuses malformed addresses.
 #include "dwae/agent/http_server.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include "agent/agent_test_support.h"
 
 namespace dwae::agent {
 namespace {
 
 std::string request(int port, const std::string& text) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
-    ::close(fd);
-    return "connect failed";
-  }
-  ::send(fd, text.data(), text.size(), 0);
-  std::string out;
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  return out;
+  return fixtures::http_exchange(port, text);
 }
 
 TEST(HttpServer, ServesPathsOverLoopback) {

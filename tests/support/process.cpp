@@ -15,6 +15,18 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   TempDir dir;
   const std::string out_path = dir.path() + "/out";
   const std::string err_path = dir.path() + "/err";
+  const pid_t pid = start_process(argv, out_path, err_path);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ProcessResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_text(out_path);
+  r.err = read_text(err_path);
+  return r;
+}
+
+pid_t start_process(const std::vector<std::string>& argv, const std::string& out_path,
+                    const std::string& err_path) {
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -31,13 +43,7 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
     ::execvp(args[0], args.data());
     _exit(127);
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ProcessResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_text(out_path);
-  r.err = read_text(err_path);
-  return r;
+  return pid;
 }
 
 std::string dwae_binary() {

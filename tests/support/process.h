@@ -1,6 +1,8 @@
 // Runs a program to completion and captures its exit code and output (for CLI tests).
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -13,6 +15,11 @@ struct ProcessResult {
 };
 
 ProcessResult run_process(const std::vector<std::string>& argv);
+
+// Starts argv with stdin from /dev/null and stdout/stderr into the given files; returns the
+// pid (the caller waits for it).
+pid_t start_process(const std::vector<std::string>& argv, const std::string& out_path,
+                    const std::string& err_path);
 
 // Path of the dwae binary of this build.
 std::string dwae_binary();

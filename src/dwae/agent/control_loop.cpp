@@ -9,20 +9,17 @@ TickResult ControlLoop::tick() {
   ++ticks_;
   TickResult r;
   r.started = clock_->now();
-  auto workloads = source_->workloads();
-  if (!workloads) {
-    r.error = "discovery: " + workloads.error().message;
+  const auto fail = [&](const char* step, const Error& e) {
+    r.error = std::string(step) + ": " + e.message;
     r.duration = clock_->now() - r.started;
-    return r;
-  }
+    return std::move(r);
+  };
+  auto workloads = source_->workloads();
+  if (!workloads) return fail("discovery", workloads.error());
   r.workloads = std::move(*workloads);
   if (hook_) hook_(r.workloads);
   auto sample = source_->sample();
-  if (!sample) {
-    r.error = "sample: " + sample.error().message;
-    r.duration = clock_->now() - r.started;
-    return r;
-  }
+  if (!sample) return fail("sample", sample.error());
   r.sample = std::move(*sample);
   r.decision = policy_->decide(r.sample, r.workloads);
   if (const auto* adaptive = dynamic_cast<const policy::AdaptivePolicy*>(policy_)) {

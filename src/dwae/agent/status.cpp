@@ -14,18 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-const char* kind_name(WorkloadClassKind k) {
-  switch (k) {
-    case WorkloadClassKind::kLatencySensitive:
-      return "latency-sensitive";
-    case WorkloadClassKind::kThroughput:
-      return "throughput";
-    case WorkloadClassKind::kBestEffort:
-      break;
-  }
-  return "best-effort";
-}
-
 std::string cell(const json& v, const char* fallback = "-") {
   if (v.is_null()) return fallback;
   if (v.is_string()) return v.get<std::string>();
@@ -62,7 +50,7 @@ std::string status_json(const StatusHeader& header, const TickResult& tick, uint
     json w;
     w["name"] = info.name;
     w["class"] = info.class_name;
-    w["kind"] = kind_name(info.class_kind);
+    w["kind"] = to_string(info.class_kind);
     const auto it = samples.find(info.name);
     if (it != samples.end()) {
       const auto& a = it->second->applied;

@@ -4,26 +4,18 @@
 
 #include "dwae/agent/agent.h"
 #include "dwae/agent/audit.h"
+#include "dwae/cli/agent_paths.h"
 #include "dwae/cli/commands.h"
 #include "dwae/common/units.h"
-#include "dwae/config/loader.h"
 
 namespace dwae::cli {
 
 int run_explain(const ExplainOptions& options) {
   std::string path = options.audit_path;
   if (path.empty()) {
-    config::AgentConfig agent;
-    if (!options.config_path.empty()) {
-      const auto loaded = config::load_config_file(options.config_path);
-      if (!loaded.ok()) {
-        for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
-        return kExitBadInput;
-      }
-      agent = loaded.config->agent;
-    }
-    if (!options.state_dir.empty()) agent.state_dir = options.state_dir;
-    path = agent::audit_path(agent);
+    const auto section = agent_section(options.config_path, options.state_dir);
+    if (!section) return kExitBadInput;
+    path = agent::audit_path(*section);
   }
   std::optional<agent::WallTime> since;
   if (!options.since.empty()) {

@@ -4,27 +4,19 @@
 
 #include "dwae/agent/agent.h"
 #include "dwae/agent/status.h"
+#include "dwae/cli/agent_paths.h"
 #include "dwae/cli/commands.h"
 #include "dwae/common/file.h"
-#include "dwae/config/loader.h"
 
 namespace dwae::cli {
 
 int run_status(const StatusOptions& options) {
-  config::AgentConfig agent;
-  if (!options.config_path.empty()) {
-    const auto loaded = config::load_config_file(options.config_path);
-    if (!loaded.ok()) {
-      for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
-      return kExitBadInput;
-    }
-    agent = loaded.config->agent;
-  }
-  if (!options.state_dir.empty()) agent.state_dir = options.state_dir;
-  const std::string path = agent::status_path(agent);
+  const auto section = agent_section(options.config_path, options.state_dir);
+  if (!section) return kExitBadInput;
+  const std::string path = agent::status_path(*section);
   const auto text = read_file(path);
   if (!text) {
-    std::fprintf(stderr, "no agent is running with state dir %s (%s)\n", agent.state_dir.c_str(),
+    std::fprintf(stderr, "no agent is running with state dir %s (%s)\n", section->state_dir.c_str(),
                  text.error().message.c_str());
     return kExitFailure;
   }

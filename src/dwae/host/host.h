@@ -21,6 +21,8 @@ using Nanos = std::chrono::nanoseconds;
 inline constexpr uint64_t kNoLimit = std::numeric_limits<uint64_t>::max();
 
 enum class WorkloadClassKind { kLatencySensitive, kThroughput, kBestEffort };
+// "latency-sensitive", "throughput", "best-effort" (the config's class kind names).
+const char* to_string(WorkloadClassKind kind);
 
 // A per-device I/O limit; kNoLimit removes that limit.
 struct IoDeviceLimit {

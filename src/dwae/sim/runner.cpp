@@ -16,18 +16,6 @@ namespace dwae::sim {
 
 namespace {
 
-const char* kind_name(WorkloadClassKind k) {
-  switch (k) {
-    case WorkloadClassKind::kLatencySensitive:
-      return "latency-sensitive";
-    case WorkloadClassKind::kThroughput:
-      return "throughput";
-    case WorkloadClassKind::kBestEffort:
-      return "best-effort";
-  }
-  return "best-effort";
-}
-
 // The unit a class's throughput is counted in, from its first workload.
 const char* unit_of(WorkloadKind kind) {
   switch (kind) {
@@ -118,7 +106,7 @@ Report make_report(const Scenario& scenario, SimHost& host, const std::string& p
     const ClassMetrics& cm = m.classes[i];
     ClassReport c;
     c.name = spec.name;
-    c.kind = kind_name(spec.kind);
+    c.kind = to_string(spec.kind);
     for (const auto& w : scenario.workloads) {
       if (w.class_name == spec.name) {
         c.workloads.push_back(w.name);
