@@ -85,6 +85,27 @@ void BM_Ppo100kInferencesOneByOneEigen(benchmark::State& state) {
 }
 BENCHMARK(BM_Ppo100kInferencesOneByOneEigen)->Unit(benchmark::kMillisecond);
 
+// 100,000 inferences in batches of Arg with the portable Eigen kernel (decide() batches a tick's
+// workloads, so this is what a CPU without AVX2 and FMA runs per tick).
+void BM_Ppo100kInferencesBatchedEigen(benchmark::State& state) {
+  const Mlp mlp(build_mlp(default_size_model()).layers(), /*use_avx2=*/false);
+  const auto batch = state.range(0);
+  const std::vector<float> x = random_inputs(static_cast<size_t>(batch));
+  const Eigen::MatrixXf in = Eigen::Map<const Eigen::MatrixXf>(x.data(), 32, batch);
+  Eigen::MatrixXf out;
+  for (auto _ : state) {
+    for (int64_t done = 0; done < kInferences; done += batch) {
+      mlp.forward_batch(in, out);
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+}
+BENCHMARK(BM_Ppo100kInferencesBatchedEigen)
+    ->Arg(16)
+    ->Arg(64)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond);
+
 // 100,000 inferences in batches of Arg (as decide() runs them: one batch per tick).
 void BM_Ppo100kInferencesBatched(benchmark::State& state) {
   const Mlp mlp = build_mlp(default_size_model());

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "dwae/features/features.h"
+#include "dwae/policy/rule_policy.h"
 #include "dwae/sim/runner.h"
 #include "dwae/sim/scenario.h"
 #include "policy/tiny_policy.h"
@@ -182,6 +183,52 @@ TEST(PpoPolicy, RefusedReloadKeepsTheRunningNetwork) {
   ASSERT_TRUE(p.reload(good).ok());
   EXPECT_EQ(p.model().name, "other");
   EXPECT_NEAR(p.infer(f)[0], -before[0], 1e-6);
+}
+
+// The agent reloads through the Policy interface: a broken file leaves the running network and
+// the policy's state (its decisions go on as before); a good one switches; a policy without a
+// model refuses.
+TEST(PpoPolicy, ReloadThroughThePolicyInterfaceKeepsThePolicyOnRefusal) {
+  TempDir dir;
+  const std::string bytes = encode_policy_file(tiny_policy()).value();
+  dir.write("truncated.policy", bytes.substr(0, bytes.size() - 1));
+  std::string corrupted = bytes;
+  corrupted[bytes.size() / 2] ^= 0x10;
+  dir.write("corrupted.policy", corrupted);
+  PolicyModel other = tiny_policy();
+  other.name = "other";
+  ASSERT_TRUE(save_policy_file(dir.path() + "/good.policy", other).ok());
+
+  PpoPolicy reference(setup_for_8_cpus(), tiny_policy());
+  PpoPolicy reloaded(setup_for_8_cpus(), tiny_policy());
+  Policy& policy = reloaded;
+  OneWorkload a, b;
+  for (int i = 0; i < 6; ++i) {
+    const HostSample sa = a.next(), sb = b.next();
+    if (i == 3) {
+      for (const char* bad : {"truncated.policy", "corrupted.policy", "missing.policy"}) {
+        const Status s = policy.reload_model(dir.path() + "/" + bad);
+        ASSERT_FALSE(s.ok()) << bad;
+        EXPECT_NE(s.error().message.find("reload refused, keeping the current network"),
+                  std::string::npos)
+            << s.error().message;
+      }
+    }
+    const Decision da = reference.decide(sa, a.infos);
+    const Decision db = policy.decide(sb, b.infos);
+    ASSERT_EQ(da.workloads.size(), db.workloads.size()) << i;
+    for (size_t k = 0; k < da.workloads.size(); ++k) {
+      EXPECT_EQ(da.workloads[k].targets, db.workloads[k].targets) << i;
+    }
+  }
+  EXPECT_EQ(reloaded.model().name, "tiny-hand-built");
+  ASSERT_TRUE(policy.reload_model(dir.path() + "/good.policy").ok());
+  EXPECT_EQ(reloaded.model().name, "other");
+
+  RulePolicy rule(setup_for_8_cpus());
+  const Status s = static_cast<Policy&>(rule).reload_model(dir.path() + "/good.policy");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("policy 'rule' has no model file"), std::string::npos);
 }
 
 TEST(PpoPolicy, LoadNamesTheFileAndTheProblem) {

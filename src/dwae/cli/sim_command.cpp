@@ -34,7 +34,12 @@ int run_sim(const SimOptions& options) {
       scenario.duration = *d;
     }
     if (options.seed) scenario.seed = *options.seed;
-    auto policy = sim::make_policy(options.policy, scenario);
+    if (!options.model.empty() && options.policy != "ppo") {
+      std::cerr << "dwae sim: --model applies to --policy ppo only\n";
+      return kBadInput;
+    }
+    auto policy = sim::make_policy(
+        options.policy, scenario, options.model.empty() ? sim::kDefaultPolicyModel : options.model);
     if (!policy.ok()) {
       std::cerr << "dwae sim: --policy: " << policy.error().message << "\n";
       return kBadInput;

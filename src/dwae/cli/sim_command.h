@@ -1,5 +1,5 @@
-// `dwae sim SCENARIO [--policy NAME] [--duration D] [--seed N] [--json]`: runs a simulator
-// scenario under a policy and prints its report.
+// `dwae sim SCENARIO [--policy NAME] [--model FILE] [--duration D] [--seed N] [--json]`: runs a
+// simulator scenario under a policy and prints its report.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@ namespace dwae::cli {
 struct SimOptions {
   std::string scenario_path;
   std::string policy = "static";
+  std::string model;             // --policy ppo: the policy file; empty: models/default.policy
   std::string duration;          // empty: the scenario's own; else "30s", "10m", ...
   std::optional<uint64_t> seed;  // empty: the scenario's own
   bool json = false;

@@ -235,6 +235,22 @@ void FeatureWindow::recompute_sums() {
   }
 }
 
+void FeatureWindow::prefetch() const {
+  const size_t n = slots_.size();
+  if (n == 0) return;
+  __builtin_prefetch(slots_.address(0));              // leaves the window
+  __builtin_prefetch(slots_.address(n), 1);           // the new tick (wraps to the front)
+  __builtin_prefetch(slots_.address(recent_begin_));  // leaves the last 5 s
+  __builtin_prefetch(max_mem_.address(0));
+  __builtin_prefetch(max_mem_.address(max_mem_.size() - 1));
+  for (const auto* sorted : {&runq_sorted_, &io_sorted_}) {
+    if (sorted->empty()) continue;
+    // The middle (where a search starts) and the P95 rank.
+    __builtin_prefetch(sorted->data() + sorted->size() / 2);
+    __builtin_prefetch(sorted->data() + sorted->size() * 95 / 100);
+  }
+}
+
 void FeatureWindow::push(const Tick& tick) {
   Slot slot;
   slot.at_ns = tick.at.count();
@@ -446,7 +462,18 @@ void FeatureTracker::update(const HostSample& now, const std::vector<WorkloadInf
   kept_.assign(n, 0);
   stats_.clear();
   if (dt.count() > 0) {
+    constexpr size_t kAhead = 2;  // workloads whose memory is requested ahead of their turn
     for (size_t i = 0; i < infos.size(); ++i) {
+      if (i + kAhead < infos.size()) {
+        const size_t ahead = sample_of_info_[i + kAhead];
+        if (ahead < n && had_prev_[ahead] != 0) {
+          const Track& t = *track_of_[ahead];
+          for (size_t line = 0; line < sizeof(Track); line += 64) {
+            __builtin_prefetch(reinterpret_cast<const char*>(&t) + line);
+          }
+          t.window.prefetch();
+        }
+      }
       const size_t j = sample_of_info_[i];
       if (j == n || had_prev_[j] == 0) continue;
       Track& track = *track_of_[j];

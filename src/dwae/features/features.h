@@ -115,6 +115,9 @@ class FeatureWindow {
   };
 
   void push(const Tick& tick);  // drops ticks older than kSpan before tick.at
+  // Asks the CPU to start loading what the next push() and statistics will touch: a tracker
+  // keeps megabytes of windows, and each is visited once per tick.
+  void prefetch() const;
   size_t size() const { return slots_.size(); }
   bool empty() const { return slots_.empty(); }
   Nanos oldest_at() const { return empty() ? Nanos{0} : Nanos{slots_.front().at_ns}; }
@@ -154,6 +157,7 @@ class FeatureWindow {
       --size_;
     }
     void pop_back() { --size_; }
+    const T* address(size_t i) const { return buf_.empty() ? nullptr : &buf_[wrap(head_ + i)]; }
 
    private:
     size_t wrap(size_t i) const { return i >= buf_.size() ? i - buf_.size() : i; }

@@ -2,8 +2,10 @@
 // policy reads no file, clock or global; everything it knows arrives as arguments.
 #pragma once
 
+#include <string>
 #include <vector>
 
+#include "dwae/common/result.h"
 #include "dwae/host/host.h"
 
 namespace dwae::policy {
@@ -15,6 +17,14 @@ class Policy {
   // to change; an empty decision changes nothing.
   virtual Decision decide(const HostSample& now, const std::vector<WorkloadInfo>& workloads) = 0;
   virtual const char* name() const = 0;
+  // Replaces the model the policy runs (PPO's network) with the one in the file at `path`,
+  // keeping everything else (feature windows, controller state). The file is read and checked
+  // in full before anything changes: when it is unreadable, truncated, corrupted, of another
+  // version or the wrong sizes, the policy keeps the model it has and the error says why.
+  // Policies without a model file refuse and change nothing.
+  virtual Status reload_model(const std::string& path) {
+    return Error{std::string("policy '") + name() + "' has no model file to reload (" + path + ")"};
+  }
 };
 
 }  // namespace dwae::policy

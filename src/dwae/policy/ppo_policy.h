@@ -28,8 +28,9 @@ class PpoPolicy final : public AdaptivePolicy {
   const char* name() const override { return "ppo"; }
 
   // Replaces the network with the one in `path`. On any failure the current network stays in
-  // use and the error says why.
+  // use and the error says why. Feature windows and the fallback controller are kept.
   Status reload(const std::string& path);
+  Status reload_model(const std::string& path) override { return reload(path); }
   const PolicyModel& model() const { return model_; }
 
   // The network's actions for one feature vector, before any mapping (for tests and tools).
