@@ -17,6 +17,8 @@ struct InspectOptions {
   bool json = false;
   std::string host_root;  // prefix for /proc and /sys (fixture trees); empty on a real host
   int sample_ms = 250;    // interval between the two samples that give live CPU usage
+  // Also show the telemetry sources (eBPF, files) and what they saw per workload.
+  bool telemetry = false;
 };
 int run_inspect(const InspectOptions& options);
 

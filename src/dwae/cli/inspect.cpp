@@ -1,5 +1,7 @@
 // `dwae inspect`: the detected cgroup layout and, per workload (or per top-level cgroup without
-// a config), its current settings and live usage, as a table or as JSON.
+// a config), its current settings and live usage, as a table or as JSON. With --telemetry also
+// the telemetry sources (which eBPF collectors and file sources run, and why not) and what they
+// saw per workload over the sampling interval.
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -11,6 +13,7 @@
 #include "dwae/discovery/discovery.h"
 #include "dwae/hostfs/layout.h"
 #include "dwae/hostfs/reader.h"
+#include "dwae/telemetry/telemetry.h"
 
 namespace dwae::cli {
 namespace {
@@ -186,6 +189,98 @@ void print_table(const json& report) {
   }
 }
 
+// Opens the telemetry sources for the rows; the first drain starts the interval.
+std::optional<telemetry::Telemetry> open_telemetry(const InspectOptions& options,
+                                                   const hostfs::CgroupLayout& layout,
+                                                   const hostfs::HostPaths& paths,
+                                                   const std::vector<Row>& rows) {
+  if (!options.telemetry) return std::nullopt;
+  telemetry::TelemetryOptions o;
+  o.set_attribution_from(layout);
+  // eBPF watches the running kernel, which a fixture tree is not.
+  o.bpf_enabled = options.host_root.empty();
+  o.log = [](const std::string&) {};  // the report shows every source and problem
+  auto t = telemetry::Telemetry::open(layout, o, paths);
+  std::vector<telemetry::WorkloadCgroups> workloads;
+  workloads.reserve(rows.size());
+  for (const Row& r : rows) workloads.push_back({r.name, r.dirs});
+  t.set_workloads(workloads);
+  (void)t.drain();
+  return t;
+}
+
+json telemetry_status_json(const telemetry::TelemetryStatus& status) {
+  json sources = json::array();
+  for (const auto& s : status.sources) {
+    sources.push_back({{"name", s.name}, {"active", s.active}, {"detail", s.detail}});
+  }
+  return {{"bpf_active", status.bpf_active},
+          {"bpf_problem", status.bpf_problem.empty() ? json() : json(status.bpf_problem)},
+          {"sources", sources}};
+}
+
+json workload_telemetry_json(const telemetry::WorkloadTelemetry& w) {
+  const auto& s = w.sched;
+  const auto& b = w.block;
+  json j;
+  j["wakeups"] = s.wakeups;
+  j["on_cpu_ns"] = s.on_cpu_ns;
+  j["run_delay_ns"] = s.run_delay_ns;
+  j["run_delay_p50_ns"] =
+      s.run_delay_count() > 0 ? json(s.run_queue_latency.quantile(0.5)) : json();
+  j["run_delay_p99_ns"] =
+      s.run_delay_count() > 0 ? json(s.run_queue_latency.quantile(0.99)) : json();
+  j["switches"] = s.switches;
+  j["involuntary_switches"] = s.involuntary_switches;
+  j["migrations"] = s.migrations;
+  j["user_faults"] = w.memory.user_faults;
+  j["pages_allocated"] = w.memory.pages_allocated;
+  j["reclaim_stall_ns"] = w.memory.reclaim_stall_ns;
+  j["oom_kills"] = w.memory.oom_kills;
+  j["io_read_ios"] = b.read.ios;
+  j["io_write_ios"] = b.write.ios;
+  j["io_read_bytes"] = b.read.bytes;
+  j["io_write_bytes"] = b.write.bytes;
+  j["io_sequential_ios"] = b.read.sequential_ios + b.write.sequential_ios;
+  j["io_latency_p99_ns"] = b.latency.total() > 0 ? json(b.latency.quantile(0.99)) : json();
+  j["net_rx_bytes"] = w.net.rx_bytes;
+  j["net_tx_bytes"] = w.net.tx_bytes;
+  j["tcp_retransmits"] = w.net.tcp_retransmits;
+  j["forks"] = w.lifecycle.forks;
+  j["execs"] = w.lifecycle.execs;
+  j["task_run_delay_ns"] = optional_json(w.task_run_delay_ns);
+  return j;
+}
+
+void print_telemetry(const json& t) {
+  std::printf("\ntelemetry sources (eBPF %s):\n", t["bpf_active"].get<bool>() ? "on" : "off");
+  for (const auto& s : t["sources"]) {
+    std::printf("  %-3s %-22s %s\n", s["active"].get<bool>() ? "on" : "off",
+                s["name"].get<std::string>().c_str(), s["detail"].get<std::string>().c_str());
+  }
+  if (!t.contains("workloads") || t["workloads"].empty()) return;
+  std::printf("\n%-32s %-8s %-10s %-10s %-8s %-8s %-8s %-10s %-10s %-6s\n", "WORKLOAD", "CPU",
+              "RUNQ.P50", "RUNQ.P99", "FAULTS", "IO.R", "IO.W", "NET.RX", "NET.TX", "RETX");
+  const auto us = [](const json& v) {
+    if (v.is_null()) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0fus", v.get<double>() / 1e3);
+    return std::string(buf);
+  };
+  for (const auto& [name, w] : t["workloads"].items()) {
+    const double secs = t["interval_ns"].get<double>() / 1e9;
+    char cpu[32];
+    std::snprintf(
+        cpu, sizeof cpu, "%.2f",
+        secs > 0 ? static_cast<double>(w["on_cpu_ns"].get<uint64_t>()) / 1e9 / secs : 0.0);
+    std::printf("%-32s %-8s %-10s %-10s %-8s %-8s %-8s %-10s %-10s %-6s\n", name.c_str(), cpu,
+                us(w["run_delay_p50_ns"]).c_str(), us(w["run_delay_p99_ns"]).c_str(),
+                cell(w["user_faults"]).c_str(), cell(w["io_read_ios"]).c_str(),
+                cell(w["io_write_ios"]).c_str(), size_cell(w["net_rx_bytes"]).c_str(),
+                size_cell(w["net_tx_bytes"]).c_str(), cell(w["tcp_retransmits"]).c_str());
+  }
+}
+
 }  // namespace
 
 int run_inspect(const InspectOptions& options) {
@@ -238,8 +333,9 @@ int run_inspect(const InspectOptions& options) {
   for (size_t i = 0; i < rows.size(); ++i) {
     if (auto s = reader.read_stats(rows[i].dirs)) first[i] = std::move(s).value();
   }
+  auto tele = open_telemetry(options, *layout, paths, rows);
   const auto t0 = std::chrono::steady_clock::now();
-  if (options.sample_ms > 0 && !rows.empty()) {
+  if (options.sample_ms > 0 && (!rows.empty() || tele)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(options.sample_ms));
   }
   const auto elapsed = std::chrono::steady_clock::now() - t0;
@@ -263,11 +359,23 @@ int run_inspect(const InspectOptions& options) {
     report["workloads"].push_back(std::move(r));
   }
   report["errors"] = errors;
+  if (tele) {
+    json t = telemetry_status_json(tele->status());
+    t["interval_ns"] = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+    t["workloads"] = json::object();
+    if (auto sample = tele->drain()) {
+      for (const auto& w : sample->workloads) t["workloads"][w.name] = workload_telemetry_json(w);
+    } else {
+      t["error"] = sample.error().message;
+    }
+    report["telemetry"] = std::move(t);
+  }
 
   if (options.json) {
     std::printf("%s\n", report.dump(2).c_str());
   } else {
     print_table(report);
+    if (report.contains("telemetry")) print_telemetry(report["telemetry"]);
     for (const auto& e : errors)
       std::fprintf(stderr, "warning: %s\n", e.get<std::string>().c_str());
   }
