@@ -36,8 +36,8 @@ PolicyScore score(const sim::Report& report);
 
 // Runs every policy (static, rule, feedback, ppo with `model_path`) on every scenario, using
 // `jobs` threads. The ppo policy "wins" a scenario when it has fewer SLA violations than the
-// best baseline, or as few with higher CPU utilisation, and its utilisation is at most
-// `utilisation_tolerance` below the best baseline's.
+// best baseline with utilisation at most `utilisation_tolerance` below the best baseline's, or
+// as few violations with utilisation more than `utilisation_tolerance` above it.
 Result<std::vector<ScenarioScores>> evaluate_policies(const std::vector<sim::Scenario>& scenarios,
                                                       const std::string& model_path, unsigned jobs,
                                                       const RewardWeights& weights = {},

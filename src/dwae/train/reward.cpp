@@ -50,8 +50,14 @@ Result<RewardWeights> parse_reward_weights(const std::string& text, RewardWeight
     const std::string value = item.substr(eq + 1);
     double v = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc{} || end != value.data() + value.size() || !std::isfinite(v) || v < 0)
-      return Error{"reward weight '" + name + "': '" + value + "' is not a number >= 0"};
+    if (ec != std::errc{} || end != value.data() + value.size() || !std::isfinite(v) || v < 0) {
+      std::string message = "reward weight '";
+      message += name;
+      message += "': '";
+      message += value;
+      message += "' is not a number >= 0";
+      return Error{message};
+    }
     bool found = false;
     for (const auto& f : kWeightFields) {
       if (name == f.name) {
@@ -62,7 +68,12 @@ Result<RewardWeights> parse_reward_weights(const std::string& text, RewardWeight
     if (!found) {
       std::string names;
       for (const auto& f : kWeightFields) names += std::string(names.empty() ? "" : ", ") + f.name;
-      return Error{"unknown reward weight '" + name + "' (known: " + names + ")"};
+      std::string message = "unknown reward weight '";
+      message += name;
+      message += "' (known: ";
+      message += names;
+      message += ")";
+      return Error{message};
     }
   }
   return base;

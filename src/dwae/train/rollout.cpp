@@ -261,7 +261,8 @@ std::vector<EpisodeResult> run_episodes(const std::vector<sim::Scenario>& scenar
   jobs = std::max(1U, std::min<unsigned>(jobs, static_cast<unsigned>(scenarios.size())));
   // Worker w steps hosts w, w + jobs, ... together, one control tick each in turn.
   auto work = [&](unsigned w) {
-    const Actor local = actor;  // the network's scratch space is per thread
+    // The network's scratch space is per thread, so each worker needs its own copy.
+    const Actor local = actor;  // NOLINT(performance-unnecessary-copy-initialization)
     std::vector<std::unique_ptr<Environment>> envs;
     std::vector<size_t> index;
     for (size_t i = w; i < scenarios.size(); i += jobs) {
