@@ -1,0 +1,178 @@
+// `dwae record`: wiring only. Picks the HostSource (the simulator with --scenario, else the real
+// host), how time passes between ticks (simulate, or sleep), and runs record::record_loop.
+#include "dwae/cli/record_command.h"
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "dwae/cli/commands.h"
+#include "dwae/common/clock.h"
+#include "dwae/common/units.h"
+#include "dwae/record/record_loop.h"
+#include "dwae/record/recording.h"
+#include "dwae/sim/runner.h"
+#include "dwae/sim/scenario.h"
+#include "dwae/sim/sim_host.h"
+
+namespace dwae::cli {
+
+// The hook: connect the agent's host source here (see record_command.h).
+Result<std::unique_ptr<HostSource>> open_real_host_source(const std::string& config_path) {
+  (void)config_path;
+  return Error{
+      "recording a real host needs the agent's host source, which is not connected "
+      "yet; use --scenario FILE to record the simulator"};
+}
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_stop_signal(int /*signal*/) {
+  g_stop.store(true);
+}
+
+// SIGINT/SIGTERM end the recording after the current tick, so the file is closed properly.
+class StopOnSignal {
+ public:
+  StopOnSignal() {
+    g_stop.store(false);
+    old_int_ = std::signal(SIGINT, on_stop_signal);
+    old_term_ = std::signal(SIGTERM, on_stop_signal);
+  }
+  ~StopOnSignal() {
+    std::signal(SIGINT, old_int_);
+    std::signal(SIGTERM, old_term_);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  void (*old_int_)(int) = SIG_DFL;
+  void (*old_term_)(int) = SIG_DFL;
+};
+
+Result<Nanos> positive_duration(const std::string& text, const char* option) {
+  const auto d = parse_duration(text);
+  if (!d.ok()) return Error{std::string(option) + ": " + d.error().message};
+  if (d->count() <= 0) return Error{std::string(option) + ": must be positive"};
+  return *d;
+}
+
+int finish(record::RecordingWriter& writer, const Result<record::RecordSummary>& summary,
+           const std::string& path) {
+  if (!summary.ok()) {
+    std::cerr << "dwae record: " << summary.error().message << "\n";
+    return kExitFailure;
+  }
+  if (auto s = writer.close(); !s.ok()) {
+    std::cerr << "dwae record: " << s.error().message << "\n";
+    return kExitFailure;
+  }
+  if (summary->failed_samples > 0) {
+    std::cerr << "dwae record: " << summary->failed_samples
+              << " ticks could not be sampled and were skipped; last error: " << summary->last_error
+              << "\n";
+  }
+  std::cout << "dwae record: " << summary->ticks << " ticks, " << writer.bytes_written()
+            << " bytes written to " << path << "\n";
+  return summary->ticks > 0 ? kExitOk : kExitFailure;
+}
+
+int record_scenario(const RecordOptions& options, const record::RecordLoopOptions& base) {
+  auto load = sim::load_scenario_file(options.scenario_path);
+  if (!load.scenario) {
+    for (const auto& d : load.diagnostics) std::cerr << d.format() << "\n";
+    return kExitBadInput;
+  }
+  const sim::Scenario scenario = std::move(*load.scenario);
+  record::RecordLoopOptions loop = base;
+  if (options.duration.empty()) loop.duration = scenario.duration;
+  if (options.period.empty()) loop.period = scenario.control_period;
+  auto policy = sim::make_policy(options.policy, scenario);
+  if (!policy.ok()) {
+    std::cerr << "dwae record: --policy: " << policy.error().message << "\n";
+    return kExitBadInput;
+  }
+  auto writer = record::RecordingWriter::create(options.out_path, "sim:" + scenario.name);
+  if (!writer.ok()) {
+    std::cerr << "dwae record: " << writer.error().message << "\n";
+    return kExitFailure;
+  }
+  ManualClock clock;
+  sim::SimHost host(scenario, clock);
+  record::RecordHooks hooks;
+  hooks.advance_to = [&](Nanos offset) { host.run_until(offset); };
+  hooks.after_tick = [&](const HostSample& sample, const std::vector<WorkloadInfo>& infos) {
+    const Decision decision = (*policy)->decide(sample, infos);
+    if (!decision.workloads.empty()) host.apply(decision);
+  };
+  const auto summary = record::record_loop(host, *writer, loop, hooks);
+  return finish(*writer, summary, options.out_path);
+}
+
+int record_host(const RecordOptions& options, const record::RecordLoopOptions& loop) {
+  if (options.duration.empty()) {
+    std::cerr << "dwae record: --duration is required when recording a host\n";
+    return kExitBadInput;
+  }
+  auto source = open_real_host_source(options.config_path);
+  if (!source.ok()) {
+    std::cerr << "dwae record: " << source.error().message << "\n";
+    return kExitFailure;
+  }
+  auto writer = record::RecordingWriter::create(options.out_path, "host");
+  if (!writer.ok()) {
+    std::cerr << "dwae record: " << writer.error().message << "\n";
+    return kExitFailure;
+  }
+  const StopOnSignal stop_on_signal;
+  const SteadyClock clock;
+  const Nanos start = clock.now();
+  record::RecordHooks hooks;
+  hooks.stop = &g_stop;
+  hooks.advance_to = [&](Nanos offset) {
+    // Short sleeps, so a signal ends the wait promptly.
+    while (!g_stop.load()) {
+      const Nanos left = start + offset - clock.now();
+      if (left.count() <= 0) break;
+      std::this_thread::sleep_for(std::min<Nanos>(left, Nanos{100'000'000}));
+    }
+  };
+  const auto summary = record::record_loop(**source, *writer, loop, hooks);
+  return finish(*writer, summary, options.out_path);
+}
+
+}  // namespace
+
+int run_record(const RecordOptions& options) {
+  try {
+    record::RecordLoopOptions loop;
+    if (!options.duration.empty()) {
+      auto d = positive_duration(options.duration, "--duration");
+      if (!d.ok()) {
+        std::cerr << "dwae record: " << d.error().message << "\n";
+        return kExitBadInput;
+      }
+      loop.duration = *d;
+    }
+    if (!options.period.empty()) {
+      auto p = positive_duration(options.period, "--period");
+      if (!p.ok()) {
+        std::cerr << "dwae record: " << p.error().message << "\n";
+        return kExitBadInput;
+      }
+      loop.period = *p;
+    }
+    if (!options.scenario_path.empty()) return record_scenario(options, loop);
+    return record_host(options, loop);
+  } catch (const std::exception& e) {
+    std::cerr << "dwae record: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace dwae::cli

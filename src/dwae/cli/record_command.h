@@ -1,0 +1,31 @@
+// `dwae record --out FILE [--duration D] [--period P] [--config FILE | --scenario FILE
+// [--policy NAME]]`: samples a host every period and writes the samples as an Arrow IPC stream
+// (schema: docs/telemetry.md, "Recording"). With a scenario, the simulated host is recorded.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "dwae/common/result.h"
+#include "dwae/host/host.h"
+
+namespace dwae::cli {
+
+struct RecordOptions {
+  std::string out_path;
+  std::string duration;           // "60s"; empty: the scenario's (required on a real host)
+  std::string period;             // "200ms"; empty: the scenario's control period, else 200ms
+  std::string config_path;        // real host: the config naming the workloads
+  std::string scenario_path;      // record this simulator scenario instead of the host
+  std::string policy = "static";  // with a scenario: the policy that steers it meanwhile
+};
+
+// Exit codes: 0 ok, 2 bad input, 1 failure (including a recording without any tick).
+int run_record(const RecordOptions& options);
+
+// The real host's HostSource for `dwae record` without --scenario, built from the config that
+// names the workloads. The hook where the agent's host source is connected; until then it
+// returns an Error saying so.
+Result<std::unique_ptr<HostSource>> open_real_host_source(const std::string& config_path);
+
+}  // namespace dwae::cli
