@@ -278,7 +278,7 @@ IterationStats PpoTrainer::iterate() {
     double gae = 0;
     for (size_t k = s.steps; k-- > 0;) {
       const size_t i = s.begin + k;
-      const double v = values[i];
+      const auto v = static_cast<double>(values[i]);
       const double delta = static_cast<double>(rewards[i]) + c.gamma * next_value - v;
       gae = delta + c.gamma * c.lambda * gae;
       adv[i] = static_cast<float>(gae);
