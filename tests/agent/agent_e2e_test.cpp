@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "agent/agent_test_support.h"
+#include "dwae/record/recording.h"
 #include "support/cgroup_sandbox.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -341,6 +342,36 @@ TEST_F(AgentEndToEnd, WorkloadsThatAppearAndVanishAreHandled) {
   // Stopping restores the rest; the vanished cgroup's files are skipped, not an error.
   EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.err();
   expect_restored();
+}
+
+TEST_F(AgentEndToEnd, RecordsThisHostThroughTheAgentsHostSource) {
+  start_load();
+  const std::string out = tmp_.path() + "/host.arrows";
+  const auto r =
+      test::run_process({test::dwae_binary(), "record", "--config", write_config(config()),
+                         "--duration", "1s", "--period", "100ms", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto reader = record::RecordingReader::open(out);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  size_t ticks = 0;
+  uint64_t ls_cpu = 0;
+  for (;;) {
+    auto tick = reader->next();
+    ASSERT_TRUE(tick.ok()) << tick.error().message;
+    if (!*tick) break;
+    ++ticks;
+    ASSERT_EQ((*tick)->sample.workloads.size(), 2u);
+    for (const auto& w : (*tick)->sample.workloads) {
+      if (w.name == sandbox_.name() + "/ls") ls_cpu = w.cpu_usage_ns;
+    }
+  }
+  EXPECT_GE(ticks, 5u);
+  EXPECT_GT(ls_cpu, 0u) << "the sleeper's CPU time, from its cgroup";
+  expect_restored();  // recording writes nothing
+  const auto no_config =
+      test::run_process({test::dwae_binary(), "record", "--duration", "1s", "--out", out});
+  EXPECT_NE(no_config.exit_code, 0);
+  EXPECT_NE(no_config.err.find("--config FILE is needed"), std::string::npos) << no_config.err;
 }
 
 TEST_F(AgentEndToEnd, BadConfigAtStartExitsTwoWithFileLineErrors) {

@@ -105,6 +105,7 @@ class AlwaysDecides final : public policy::Policy {
     return d;
   }
   const char* name() const override { return "always"; }
+  void set_configured(const std::string&, const ResourceTargets&) override {}
 };
 
 TEST(ControlLoop, FailedSampleAppliesNothing) {

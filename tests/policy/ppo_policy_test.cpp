@@ -263,6 +263,9 @@ class Recorder final : public Policy {
     return decisions.back();
   }
   const char* name() const override { return inner_.name(); }
+  void set_configured(const std::string& workload, const ResourceTargets& targets) override {
+    inner_.set_configured(workload, targets);
+  }
   std::vector<Decision> decisions;
 
  private:

@@ -276,12 +276,15 @@ int run_agent(const AgentOptions& options) {
   }
 
   ControlLoop loop(host, *act, *policy, clock);
-  bool rebuild_policy = false;
+  // New workloads: the actuator gets their directories, the policy their configured settings
+  // (its state for the others carries on).
   loop.on_workloads([&](const std::vector<WorkloadInfo>&) {
     if (host.generation() == generation) return;
     generation = host.generation();
     act->set_workloads(managed_workloads(cfg, *layout, host));
-    rebuild_policy = true;
+    for (const auto& w : host.discovered()) {
+      loop.policy().set_configured(w.name, configured_targets(w, cfg));
+    }
   });
   log_info(
       "started: " + std::to_string(host.discovered().size()) + " workloads, policy " +
@@ -305,14 +308,6 @@ int run_agent(const AgentOptions& options) {
   bool running = true;
   while (running) {
     TickResult tick = loop.tick();
-    if (rebuild_policy) {
-      // The set of workloads changed: the policy starts from their configured settings.
-      rebuild_policy = false;
-      if (auto p = make_policy(cfg, host, options.paths)) {
-        policy = std::move(*p);
-        loop.set_policy(*policy);
-      }
-    }
     if (!tick.ok) {
       if (failures_logged++ % 100 == 0) log_warn("tick failed: " + tick.error);
     } else {

@@ -24,9 +24,9 @@
 namespace dwae::agent {
 
 struct RealHostOptions {
-  // Samples between discovery runs (2 s at the 200 ms period); a vanished cgroup triggers one
+  // Samples between discovery runs (5 s at the 200 ms period); a vanished cgroup triggers one
   // at once. A discovery walks every hierarchy, which costs more than a sample.
-  int rediscover_every = 10;
+  int rediscover_every = 25;
   bool use_bpf = true;  // load the eBPF collectors (else cgroup files and PSI only)
 };
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "dwae/cli/commands.h"
+#include "dwae/cli/record_command.h"
 #include "dwae/cli/sim_command.h"
 #include "dwae/common/units.h"
 
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("--config", inspect.config_path, "Config file (YAML)")
       ->check(CLI::ExistingFile);
   inspect_cmd->add_flag("--json", inspect.json, "Print JSON instead of a table");
+  inspect_cmd->add_flag("--telemetry", inspect.telemetry,
+                        "Also show the telemetry sources and what they saw");
   inspect_cmd->add_option("--host-root", inspect.host_root,
                           "Read /proc and /sys under this directory (for fixture trees)");
   inspect_cmd
@@ -32,8 +35,10 @@ int main(int argc, char** argv) {
   uint64_t sim_seed = 0;
   auto* sim_cmd = app.add_subcommand("sim", "Run a simulator scenario under a policy and report");
   sim_cmd->add_option("SCENARIO", sim.scenario_path, "Scenario file (YAML)")->required();
-  sim_cmd->add_option("--policy", sim.policy, "Policy: static, rule or feedback")
+  sim_cmd->add_option("--policy", sim.policy, "Policy: static, rule, feedback or ppo")
       ->capture_default_str();
+  sim_cmd->add_option("--model", sim.model,
+                      "Policy file for --policy ppo (default: models/default.policy)");
   sim_cmd->add_option("--duration", sim.duration,
                       "Simulated time, e.g. 30s (default: the scenario's)");
   auto* seed_opt = sim_cmd->add_option("--seed", sim_seed, "Random seed (default: the scenario's)");
@@ -43,6 +48,22 @@ int main(int argc, char** argv) {
   auto* restore_cmd = app.add_subcommand(
       "restore", "Put back every cgroup value a previous run changed (after a crash)");
   restore_cmd->add_option("--journal", journal_path, "Journal file")->capture_default_str();
+
+  dwae::cli::RecordOptions record;
+  auto* record_cmd = app.add_subcommand(
+      "record", "Record per-tick per-workload samples to an Arrow IPC stream file");
+  record_cmd->add_option("--out", record.out_path, "Output file (Arrow IPC stream)")->required();
+  record_cmd->add_option("--duration", record.duration,
+                         "How long to record, e.g. 60s (default with --scenario: the scenario's)");
+  record_cmd->add_option("--period", record.period, "Sampling period, e.g. 200ms");
+  record_cmd->add_option("--config", record.config_path, "Config file (YAML) of this host")
+      ->check(CLI::ExistingFile);
+  record_cmd
+      ->add_option("--scenario", record.scenario_path,
+                   "Record this simulator scenario (YAML) instead of the host")
+      ->check(CLI::ExistingFile);
+  record_cmd->add_option("--policy", record.policy, "With --scenario: static, rule or feedback")
+      ->capture_default_str();
 
   dwae::cli::RunOptions run;
   std::string run_period, run_duration, run_metrics, run_state_dir;
@@ -85,6 +106,7 @@ int main(int argc, char** argv) {
   if (*inspect_cmd) return dwae::cli::run_inspect(inspect);
   if (*check_cmd) return dwae::cli::run_check_config(check_path);
   if (*restore_cmd) return dwae::cli::run_restore(journal_path);
+  if (*record_cmd) return dwae::cli::run_record(record);
   if (*run_cmd) {
     const auto duration_of =
         [](const std::string& text,

@@ -8,9 +8,12 @@
 #include <memory>
 #include <thread>
 
+#include "dwae/agent/real_host.h"
 #include "dwae/cli/commands.h"
 #include "dwae/common/clock.h"
 #include "dwae/common/units.h"
+#include "dwae/config/loader.h"
+#include "dwae/hostfs/layout.h"
 #include "dwae/record/record_loop.h"
 #include "dwae/record/recording.h"
 #include "dwae/sim/runner.h"
@@ -19,12 +22,42 @@
 
 namespace dwae::cli {
 
-// The hook: connect the agent's host source here (see record_command.h).
+namespace {
+
+// The agent's real-host source with what it needs kept alive beside it: the layout it reads
+// through and the clock that stamps its samples.
+class RecordedHost final : public HostSource {
+ public:
+  RecordedHost(const config::Config& config, hostfs::CgroupLayout layout)
+      : layout_(std::move(layout)),
+        host_(config, layout_, hostfs::ProcFs(hostfs::HostPaths{}), clock_, {}) {}
+  Result<std::vector<WorkloadInfo>> workloads() override { return host_.workloads(); }
+  Result<HostSample> sample() override { return host_.sample(); }
+
+ private:
+  hostfs::CgroupLayout layout_;
+  SteadyClock clock_;
+  agent::RealHost host_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<HostSource>> open_real_host_source(const std::string& config_path) {
-  (void)config_path;
-  return Error{
-      "recording a real host needs the agent's host source, which is not connected "
-      "yet; use --scenario FILE to record the simulator"};
+  if (config_path.empty()) {
+    return Error{
+        "--config FILE is needed to record this host (its rules name the workloads); "
+        "or --scenario FILE to record the simulator"};
+  }
+  const auto loaded = config::load_config_file(config_path);
+  if (!loaded.ok()) {
+    std::string why = "bad config";
+    for (const auto& d : loaded.diagnostics) why += "\n" + d.format();
+    return Error{why};
+  }
+  auto layout = hostfs::detect_layout(hostfs::HostPaths{});
+  if (!layout) return Error{"cannot read the cgroup layout: " + layout.error().message};
+  return std::unique_ptr<HostSource>(
+      std::make_unique<RecordedHost>(*loaded.config, std::move(*layout)));
 }
 
 namespace {

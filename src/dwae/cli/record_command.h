@@ -23,9 +23,8 @@ struct RecordOptions {
 // Exit codes: 0 ok, 2 bad input, 1 failure (including a recording without any tick).
 int run_record(const RecordOptions& options);
 
-// The real host's HostSource for `dwae record` without --scenario, built from the config that
-// names the workloads. The hook where the agent's host source is connected; until then it
-// returns an Error saying so.
+// The real host's HostSource for `dwae record` without --scenario: the agent's RealHost over the
+// workloads the config names. Fails with the reason (no config, a bad config, no cgroup layout).
 Result<std::unique_ptr<HostSource>> open_real_host_source(const std::string& config_path);
 
 }  // namespace dwae::cli

@@ -52,6 +52,9 @@ class FeatureList {
 class AdaptivePolicy : public Policy {
  public:
   explicit AdaptivePolicy(AdaptiveSetup setup);
+  void set_configured(const std::string& workload, const ResourceTargets& targets) final {
+    setup_.base[workload] = targets;
+  }
   Decision decide(const HostSample& now, const std::vector<WorkloadInfo>& workloads) final;
   // The decision of the last decide() with its explanations.
   const ExplainedDecision& last() const { return last_; }

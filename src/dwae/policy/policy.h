@@ -22,6 +22,9 @@ class Policy {
   // in full before anything changes: when it is unreadable, truncated, corrupted, of another
   // version or the wrong sizes, the policy keeps the model it has and the error says why.
   // Policies without a model file refuse and change nothing.
+  // The settings a workload's config gives it (applied the first time the workload is seen):
+  // for workloads discovered after the policy was made. Everything else the policy knows stays.
+  virtual void set_configured(const std::string& workload, const ResourceTargets& targets) = 0;
   virtual Status reload_model(const std::string& path) {
     return Error{std::string("policy '") + name() + "' has no model file to reload (" + path + ")"};
   }

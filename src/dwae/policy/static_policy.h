@@ -16,6 +16,9 @@ class StaticPolicy final : public Policy {
   explicit StaticPolicy(std::map<std::string, ResourceTargets> targets);
   Decision decide(const HostSample& now, const std::vector<WorkloadInfo>& workloads) override;
   const char* name() const override { return "static"; }
+  void set_configured(const std::string& workload, const ResourceTargets& targets) override {
+    targets_[workload] = targets;
+  }
 
  private:
   std::map<std::string, ResourceTargets> targets_;
