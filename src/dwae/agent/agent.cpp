@@ -334,7 +334,11 @@ int run_agent(const AgentOptions& options) {
           host.note_applied(plan.workload, targets_of(plan.after));
       }
       for (const auto& [workload, why_failed] : failed) {
-        log_warn("workload " + workload + ": rolled back: " + why_failed);
+        std::string message = "workload ";
+        message += workload;
+        message += ": rolled back: ";
+        message += why_failed;
+        log_warn(message);
       }
       if (auto s = audit->write(records); !s) log_warn(s.error().message);
     }

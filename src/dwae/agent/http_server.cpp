@@ -16,7 +16,7 @@ namespace dwae::agent {
 namespace {
 
 constexpr int kRequestTimeoutMs = 2000;
-constexpr size_t kMaxRequest = 16 * 1024;
+constexpr size_t kMaxRequest = size_t{16} * 1024;
 
 const char* reason(int status) {
   switch (status) {
