@@ -42,7 +42,7 @@ json expected_row(const HostSample& s, const WorkloadSample& w, const WorkloadIn
   r["time_ns"] = std::to_string(s.at.count());
   r["workload"] = w.name;
   r["class"] = info.class_name;
-  r["class_kind"] = class_kind_name(info.class_kind);
+  r["class_kind"] = to_string(info.class_kind);
   r["priority"] = info.priority;
   r["numa_node"] = info.numa_node;
   r["llc_domain"] = info.llc_domain;

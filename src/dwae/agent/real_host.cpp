@@ -101,32 +101,6 @@ telemetry::TelemetryOptions telemetry_options(const hostfs::CgroupLayout& layout
   return o;
 }
 
-void add(Log2Histogram& into, const Log2Histogram& more) {
-  for (size_t b = 0; b < Log2Histogram::kBuckets; ++b) into.buckets[b] += more.buckets[b];
-}
-
-// Adds one drain's eBPF numbers to the cumulative totals of a workload.
-void accumulate(WorkloadSample& t, const telemetry::WorkloadTelemetry& w) {
-  add(t.runq_delay_ns, w.sched.run_queue_latency);
-  t.runq_delay_total_ns += w.sched.run_delay_ns;
-  t.reclaim_stall_ns += w.memory.reclaim_stall_ns;
-  add(t.io_latency_ns, w.block.latency);
-  t.io.seq_read_bytes += w.block.read.sequential_bytes;
-  t.io.seq_read_ios += w.block.read.sequential_ios;
-  t.io.rand_read_bytes += w.block.read.random_bytes();
-  t.io.rand_read_ios += w.block.read.random_ios();
-  t.io.seq_write_bytes += w.block.write.sequential_bytes;
-  t.io.seq_write_ios += w.block.write.sequential_ios;
-  t.io.rand_write_bytes += w.block.write.random_bytes();
-  t.io.rand_write_ios += w.block.write.random_ios();
-  t.io.metadata_ios += w.block.metadata_ios;
-  t.net_rx_bytes += w.net.rx_bytes;
-  t.net_tx_bytes += w.net.tx_bytes;
-  t.net_retransmits += w.net.tcp_retransmits;
-  t.net_drops += w.net.rx_queue_drops;
-  t.oom_kills += w.memory.oom_kills;
-}
-
 }  // namespace
 
 WorkloadInfo workload_info(const discovery::Workload& workload, const config::Config& config) {
@@ -240,8 +214,7 @@ Status RealHost::rediscover() {
   }
   // The telemetry reports in set_workloads() order: any change of order counts as a change.
   for (size_t i = 0; !changed && i < next.size(); ++i) {
-    changed = next[i]->workload.name != (*found)[i].name || i >= previous_order_.size() ||
-              previous_order_[i] != next[i]->workload.name;
+    changed = previous_order_[i] != next[i]->workload.name;
   }
   previous_order_.clear();
   for (const auto& t : next) previous_order_.push_back(t->workload.name);
@@ -292,7 +265,7 @@ Result<HostSample> RealHost::sample() {
       must_rediscover_ = true;
       continue;
     }
-    accumulate(t.totals, wt);
+    telemetry::accumulate_bpf(wt, t.totals);
     const hostfs::CgroupStats& stats = *wt.files;
     WorkloadSample w = t.totals;
     w.name = t.workload.name;

@@ -316,22 +316,10 @@ Status parse_metadata(const arrow::KeyValues& metadata, const char* key, T& out)
 
 }  // namespace
 
-const char* class_kind_name(WorkloadClassKind kind) {
-  switch (kind) {
-    case WorkloadClassKind::kLatencySensitive:
-      return "latency-sensitive";
-    case WorkloadClassKind::kThroughput:
-      return "throughput";
-    case WorkloadClassKind::kBestEffort:
-      return "best-effort";
-  }
-  return "best-effort";
-}
-
 Result<WorkloadClassKind> parse_class_kind(std::string_view name) {
   for (const auto kind : {WorkloadClassKind::kLatencySensitive, WorkloadClassKind::kThroughput,
                           WorkloadClassKind::kBestEffort}) {
-    if (name == class_kind_name(kind)) return kind;
+    if (name == to_string(kind)) return kind;
   }
   return Error{"unknown class kind '" + std::string(name) + "'"};
 }
@@ -389,11 +377,11 @@ arrow::RecordBatch encode_tick(const HostSample& sample, const std::vector<Workl
   for (const auto& w : sample.workloads) {
     RowIdentity id;
     id.time_ns = sample.at.count();
-    id.class_kind = class_kind_name(WorkloadClassKind::kBestEffort);
+    id.class_kind = to_string(WorkloadClassKind::kBestEffort);
     if (const auto it = info_by_name.find(w.name); it != info_by_name.end()) {
       const WorkloadInfo& info = *it->second;
       id.class_name = info.class_name;
-      id.class_kind = class_kind_name(info.class_kind);
+      id.class_kind = to_string(info.class_kind);
       id.priority = info.priority;
       id.numa_node = info.numa_node;
       id.llc_domain = info.llc_domain;

@@ -40,7 +40,7 @@ Result<RecordedTick> decode_tick(const arrow::RecordBatch& batch);
 // columns of host_sample_schema() exactly.
 Status check_schema(const arrow::Schema& schema);
 
-const char* class_kind_name(WorkloadClassKind kind);
+// The kind whose to_string() name a recording's "class_kind" column holds.
 Result<WorkloadClassKind> parse_class_kind(std::string_view name);
 
 }  // namespace dwae::record
