@@ -1,0 +1,300 @@
+// results.json: every field of BenchResults, under a format version. Numbers are written at full
+// precision so that a report made again from the file equals the one made from the live run.
+// Non-finite numbers (a service that answered nothing) are written as null and read back as NaN.
+#include "dwae/bench/results_json.h"
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+namespace dwae::bench {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json number(double v) {
+  return std::isfinite(v) ? Json(v) : Json(nullptr);
+}
+
+Json quantiles_json(const std::vector<Quantile>& cdf) {
+  Json a = Json::array();
+  for (const auto& q : cdf) a.push_back(Json::array({number(q.q), number(q.seconds)}));
+  return a;
+}
+
+Json service_json(const ServiceRun& s) {
+  Json o;
+  o["name"] = s.name;
+  o["p50_s"] = number(s.p50_s);
+  o["p99_s"] = number(s.p99_s);
+  o["p999_s"] = number(s.p999_s);
+  o["requests_per_s"] = number(s.requests_per_s);
+  o["cdf"] = quantiles_json(s.cdf);
+  return o;
+}
+
+Json services_json(const std::vector<ServiceRun>& services) {
+  Json a = Json::array();
+  for (const auto& s : services) a.push_back(service_json(s));
+  return a;
+}
+
+// Reads JSON into BenchResults, keeping the path of the value being read so that an error
+// says where it is ("runs[3].services[0].p99_s: expected a number").
+class Reader {
+ public:
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  void fail(const std::string& path, const std::string& what) {
+    if (error_.empty()) error_ = path + ": " + what;
+  }
+
+  const Json* member(const Json& object, const std::string& path, const char* key) {
+    if (!object.is_object()) {
+      fail(path, "expected an object");
+      return nullptr;
+    }
+    auto it = object.find(key);
+    if (it == object.end()) {
+      fail(join(path, key), "missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  void read(const Json& object, const std::string& path, const char* key, double& out) {
+    const Json* v = member(object, path, key);
+    if (v == nullptr) return;
+    if (v->is_null()) {
+      out = std::numeric_limits<double>::quiet_NaN();
+    } else if (v->is_number()) {
+      out = v->get<double>();
+    } else {
+      fail(join(path, key), "expected a number");
+    }
+  }
+
+  void read(const Json& object, const std::string& path, const char* key, int& out) {
+    const Json* v = member(object, path, key);
+    if (v == nullptr) return;
+    if (!v->is_number_integer()) {
+      fail(join(path, key), "expected an integer");
+      return;
+    }
+    out = v->get<int>();
+  }
+
+  void read(const Json& object, const std::string& path, const char* key, bool& out) {
+    const Json* v = member(object, path, key);
+    if (v == nullptr) return;
+    if (!v->is_boolean()) {
+      fail(join(path, key), "expected true or false");
+      return;
+    }
+    out = v->get<bool>();
+  }
+
+  void read(const Json& object, const std::string& path, const char* key, std::string& out) {
+    const Json* v = member(object, path, key);
+    if (v == nullptr) return;
+    if (!v->is_string()) {
+      fail(join(path, key), "expected a string");
+      return;
+    }
+    out = v->get<std::string>();
+  }
+
+  void read_controller(const Json& v, const std::string& path, Controller& out) {
+    if (!v.is_string()) {
+      fail(path, "expected a controller name");
+      return;
+    }
+    auto parsed = parse_controller(v.get<std::string>());
+    if (!parsed) {
+      fail(path, "unknown controller '" + v.get<std::string>() +
+                     "' (none, static-best, rule, feedback, ppo)");
+      return;
+    }
+    out = *parsed;
+  }
+
+  void read(const Json& object, const std::string& path, const char* key, Controller& out) {
+    const Json* v = member(object, path, key);
+    if (v != nullptr) read_controller(*v, join(path, key), out);
+  }
+
+  // Calls each(element, element_path) for every element of the array object[key].
+  template <typename Each>
+  void each(const Json& object, const std::string& path, const char* key, Each&& fn) {
+    const Json* v = member(object, path, key);
+    if (v == nullptr) return;
+    const std::string array_path = join(path, key);
+    if (!v->is_array()) {
+      fail(array_path, "expected an array");
+      return;
+    }
+    for (std::size_t i = 0; i < v->size() && ok(); ++i) {
+      fn((*v)[i], array_path + "[" + std::to_string(i) + "]");
+    }
+  }
+
+  void read(const Json& object, const std::string& path, ServiceRun& s) {
+    read(object, path, "name", s.name);
+    read(object, path, "p50_s", s.p50_s);
+    read(object, path, "p99_s", s.p99_s);
+    read(object, path, "p999_s", s.p999_s);
+    read(object, path, "requests_per_s", s.requests_per_s);
+    each(object, path, "cdf", [&](const Json& point, const std::string& p) {
+      if (!point.is_array() || point.size() != 2 || !number_or_null(point[0]) ||
+          !number_or_null(point[1])) {
+        fail(p, "expected [q, seconds]");
+        return;
+      }
+      s.cdf.push_back({as_double(point[0]), as_double(point[1])});
+    });
+  }
+
+  void read_services(const Json& object, const std::string& path,
+                     std::vector<ServiceRun>& services) {
+    each(object, path, "services", [&](const Json& o, const std::string& p) {
+      ServiceRun s;
+      read(o, p, s);
+      services.push_back(std::move(s));
+    });
+  }
+
+ private:
+  static std::string join(const std::string& path, const char* key) {
+    return path.empty() ? std::string(key) : path + "." + key;
+  }
+  static bool number_or_null(const Json& v) { return v.is_number() || v.is_null(); }
+  static double as_double(const Json& v) {
+    return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+  }
+
+  std::string error_;
+};
+
+}  // namespace
+
+std::string results_to_json(const BenchResults& results) {
+  Json j;
+  j["format"] = "dwae-bench-results";
+  j["version"] = kResultsFormatVersion;
+  j["host"] = results.host;
+  j["started_utc"] = results.started_utc;
+  j["short_mode"] = results.short_mode;
+  j["repetitions"] = results.repetitions;
+  j["scenarios"] = results.scenarios;
+  Json controllers = Json::array();
+  for (auto c : results.controllers) controllers.push_back(std::string(to_string(c)));
+  j["controllers"] = std::move(controllers);
+  Json alone = Json::array();
+  for (const auto& a : results.alone) {
+    Json o;
+    o["scenario"] = a.scenario;
+    o["services"] = services_json(a.services);
+    alone.push_back(std::move(o));
+  }
+  j["alone"] = std::move(alone);
+  Json runs = Json::array();
+  for (const auto& r : results.runs) {
+    Json o;
+    o["scenario"] = r.scenario;
+    o["controller"] = std::string(to_string(r.controller));
+    o["repetition"] = r.repetition;
+    o["duration_s"] = number(r.duration_s);
+    o["services"] = services_json(r.services);
+    Json be = Json::array();
+    for (const auto& b : r.best_effort) {
+      be.push_back({{"name", b.name}, {"work_per_s", number(b.work_per_s)}, {"unit", b.unit}});
+    }
+    o["best_effort"] = std::move(be);
+    Json weights = Json::array();
+    for (const auto& w : r.weights) {
+      weights.push_back({{"t_s", number(w.t_s)},
+                         {"workload", w.workload},
+                         {"resource", w.resource},
+                         {"value", number(w.value)}});
+    }
+    o["weights"] = std::move(weights);
+    runs.push_back(std::move(o));
+  }
+  j["runs"] = std::move(runs);
+  return j.dump(1) + "\n";
+}
+
+Result<BenchResults> results_from_json(std::string_view text) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error{"not valid JSON"};
+  if (!j.is_object()) return Error{"expected a JSON object at the top level"};
+  auto format = j.find("format");
+  if (format == j.end() || !format->is_string() ||
+      format->get<std::string>() != "dwae-bench-results") {
+    return Error{"not a dwae bench results file (\"format\" is not \"dwae-bench-results\")"};
+  }
+  auto version = j.find("version");
+  if (version == j.end() || !version->is_number_integer()) {
+    return Error{"\"version\" is missing or not an integer"};
+  }
+  if (version->get<int>() != kResultsFormatVersion) {
+    return Error{"results format version " + std::to_string(version->get<int>()) +
+                 " is not supported (this build reads version " +
+                 std::to_string(kResultsFormatVersion) + ")"};
+  }
+
+  Reader in;
+  BenchResults r;
+  in.read(j, "", "host", r.host);
+  in.read(j, "", "started_utc", r.started_utc);
+  in.read(j, "", "short_mode", r.short_mode);
+  in.read(j, "", "repetitions", r.repetitions);
+  in.each(j, "", "scenarios", [&](const Json& v, const std::string& p) {
+    if (!v.is_string()) {
+      in.fail(p, "expected a string");
+      return;
+    }
+    r.scenarios.push_back(v.get<std::string>());
+  });
+  in.each(j, "", "controllers", [&](const Json& v, const std::string& p) {
+    Controller c{};
+    in.read_controller(v, p, c);
+    r.controllers.push_back(c);
+  });
+  in.each(j, "", "alone", [&](const Json& o, const std::string& p) {
+    Alone a;
+    in.read(o, p, "scenario", a.scenario);
+    in.read_services(o, p, a.services);
+    r.alone.push_back(std::move(a));
+  });
+  in.each(j, "", "runs", [&](const Json& o, const std::string& p) {
+    Run run;
+    in.read(o, p, "scenario", run.scenario);
+    in.read(o, p, "controller", run.controller);
+    in.read(o, p, "repetition", run.repetition);
+    in.read(o, p, "duration_s", run.duration_s);
+    in.read_services(o, p, run.services);
+    in.each(o, p, "best_effort", [&](const Json& b, const std::string& bp) {
+      BestEffortRun be;
+      in.read(b, bp, "name", be.name);
+      in.read(b, bp, "work_per_s", be.work_per_s);
+      in.read(b, bp, "unit", be.unit);
+      run.best_effort.push_back(std::move(be));
+    });
+    in.each(o, p, "weights", [&](const Json& w, const std::string& wp) {
+      WeightPoint point;
+      in.read(w, wp, "t_s", point.t_s);
+      in.read(w, wp, "workload", point.workload);
+      in.read(w, wp, "resource", point.resource);
+      in.read(w, wp, "value", point.value);
+      run.weights.push_back(std::move(point));
+    });
+    r.runs.push_back(std::move(run));
+  });
+  if (!in.ok()) return Error{in.error()};
+  return r;
+}
+
+}  // namespace dwae::bench

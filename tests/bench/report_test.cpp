@@ -1,0 +1,139 @@
+#include "dwae/bench/report.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <string>
+
+#include "dwae/bench/results_json.h"
+#include "support/temp_dir.h"
+
+namespace dwae::bench {
+namespace {
+
+ServiceRun service(std::string name, double p99_s) {
+  ServiceRun s;
+  s.name = std::move(name);
+  s.p50_s = p99_s / 4;
+  s.p99_s = p99_s;
+  s.p999_s = p99_s * 2;
+  s.requests_per_s = 1000;
+  s.cdf = {{0.5, s.p50_s}, {0.99, s.p99_s}, {0.999, s.p999_s}, {1.0, s.p999_s * 1.5}};
+  return s;
+}
+
+BenchResults sample_results() {
+  BenchResults r;
+  r.host = "testhost, 2 cores, 6.1.0";
+  r.started_utc = "2026-11-26T12:00:00Z";
+  r.short_mode = true;
+  r.scenarios = {"steady-1to4"};
+  r.controllers = {Controller::none, Controller::static_best, Controller::feedback};
+  r.repetitions = 2;
+  r.alone.push_back({"steady-1to4", {service("redis", 0.0003)}});
+  for (int rep = 0; rep < 2; ++rep) {
+    for (auto c : r.controllers) {
+      Run run;
+      run.scenario = "steady-1to4";
+      run.controller = c;
+      run.repetition = rep;
+      run.duration_s = 10.5;
+      run.services.push_back(
+          service("redis", c == Controller::none ? 0.004 : 0.00033 + rep * 1e-5));
+      run.best_effort.push_back(
+          {"stress-ng-cpu", c == Controller::none ? 4000.0 : 3600.0 + rep, "bogo-ops/s"});
+      if (c == Controller::feedback) {
+        run.weights.push_back({0.0, "redis", "cpu.weight", 100});
+        run.weights.push_back({1.25, "redis", "cpu.weight", 800});
+        run.weights.push_back({1.25, "hogs", "cpu.weight", 10});
+      }
+      r.runs.push_back(std::move(run));
+    }
+  }
+  return r;
+}
+
+TEST(ResultsJson, RoundTripKeepsEveryField) {
+  const BenchResults original = sample_results();
+  const std::string text = results_to_json(original);
+  auto back = results_from_json(text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(results_to_json(*back), text);
+  EXPECT_EQ(back->host, original.host);
+  EXPECT_TRUE(back->short_mode);
+  ASSERT_EQ(back->runs.size(), original.runs.size());
+  EXPECT_EQ(back->runs[2].controller, Controller::feedback);
+  EXPECT_EQ(back->runs[3].repetition, 1);
+  EXPECT_DOUBLE_EQ(back->runs[4].services[0].p99_s, original.runs[4].services[0].p99_s);
+  ASSERT_EQ(back->runs[2].weights.size(), 3u);
+  EXPECT_EQ(back->runs[2].weights[2].workload, "hogs");
+  EXPECT_DOUBLE_EQ(back->runs[2].weights[1].t_s, 1.25);
+  ASSERT_EQ(back->alone.size(), 1u);
+  EXPECT_EQ(back->alone[0].services[0].cdf.size(), 4u);
+  EXPECT_EQ(back->runs[0].best_effort[0].unit, "bogo-ops/s");
+}
+
+TEST(ResultsJson, NonFiniteNumbersComeBackAsNaN) {
+  BenchResults r = sample_results();
+  r.runs[0].services[0].p99_s = std::nan("");
+  auto back = results_from_json(results_to_json(r));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(std::isnan(back->runs[0].services[0].p99_s));
+}
+
+TEST(ResultsJson, BadFilesSayWhatIsWrong) {
+  auto expect_error = [](const std::string& text, const std::string& part) {
+    auto r = results_from_json(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.error().message.find(part), std::string::npos) << r.error().message;
+  };
+  expect_error("{not json", "not valid JSON");
+  expect_error("[1, 2]", "object");
+  expect_error(R"({"version": 1})", "not a dwae bench results file");
+  expect_error(R"({"format": "dwae-bench-results", "version": 99})", "version 99");
+  expect_error(R"({"format": "dwae-bench-results"})", "version");
+
+  std::string good = results_to_json(sample_results());
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string t = good;
+    const auto at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    t.replace(at, from.size(), to);
+    return t;
+  };
+  expect_error(replace("\"controller\": \"feedback\"", "\"controller\": \"pid\""),
+               "runs[2].controller: unknown controller 'pid'");
+  expect_error(replace("\"p99_s\": 0.004", "\"p99_s\": \"slow\""),
+               "runs[0].services[0].p99_s: expected a number");
+  expect_error(replace("\"repetitions\": 2", "\"repetitionz\": 2"), "repetitions: missing");
+}
+
+TEST(Report, WritesFilesAndReadsResultsBack) {
+  test::TempDir dir;
+  const auto out = std::filesystem::path(dir.path()) / "report";
+  auto files = write_report(sample_results(), out);
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  EXPECT_TRUE(std::filesystem::exists(files->markdown));
+  EXPECT_TRUE(std::filesystem::exists(files->json));
+  for (const auto& plot : files->plots) EXPECT_TRUE(std::filesystem::exists(plot)) << plot;
+  auto back = read_results_json(files->json);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(results_to_json(*back), results_to_json(sample_results()));
+}
+
+TEST(Report, ReadingAMissingOrBrokenFileNamesIt) {
+  test::TempDir dir;
+  auto missing = read_results_json(std::filesystem::path(dir.path()) / "nope.json");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("nope.json"), std::string::npos);
+  dir.write("broken.json", "{\"format\": \"dwae-bench-results\", \"version\": 1}");
+  auto broken = read_results_json(std::filesystem::path(dir.path()) / "broken.json");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.error().message.find("broken.json"), std::string::npos);
+  EXPECT_NE(broken.error().message.find("host: missing"), std::string::npos)
+      << broken.error().message;
+}
+
+}  // namespace
+}  // namespace dwae::bench
