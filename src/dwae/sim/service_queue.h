@@ -26,7 +26,14 @@ class ServiceQueue {
   size_t busy() const { return pending_.size() < servers_ ? pending_.size() : servers_; }
 
   // Starts a step [t0_ns, t1_ns) in which every running thread does `speed` ns of work per ns.
-  void begin_step(double t0_ns, double t1_ns, double speed);
+  void begin_step(double t0_ns, double t1_ns, double speed) {
+    // Carry virtual time across the step boundary at the old speed, then switch.
+    v0_ = virtual_at(t0_ns);
+    t0_ = t0_ns;
+    speed_ = speed;
+    inverse_speed_ = speed > 0 ? 1.0 / speed : 0;
+    v1_ = virtual_at(t1_ns);
+  }
   // A request arriving at `t_ns` (inside the step) needing `work_ns` of CPU. If it finds an
   // idle thread, that thread first waits `wakeup_delay_ns` for a CPU. Returns true when it
   // found an idle thread (a wakeup). A request that will be done before the step ends is
@@ -78,7 +85,20 @@ class ServiceQueue {
   // When each thread is next free, in virtual time: a min-heap whose top is replaced in place
   // (one sift-down per request instead of a pop and a push).
   std::vector<double> thread_free_v_;
-  void replace_earliest_free(double v);
+  void replace_earliest_free(double v) {
+    const size_t n = thread_free_v_.size();
+    size_t i = 0;
+    for (;;) {
+      const size_t left = 2 * i + 1;
+      if (left >= n) break;
+      const size_t right = left + 1;
+      const size_t child = right < n && thread_free_v_[right] < thread_free_v_[left] ? right : left;
+      if (!(thread_free_v_[child] < v)) break;
+      thread_free_v_[i] = thread_free_v_[child];
+      i = child;
+    }
+    thread_free_v_[i] = v;
+  }
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
 };
 

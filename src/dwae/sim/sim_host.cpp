@@ -222,7 +222,8 @@ Result<HostSample> SimHost::sample() {
   double host_cpu_some = 0, host_mem_some = 0, host_io_some = 0;
   s.workloads.reserve(workloads_.size());
   for (const auto& w : workloads_) {
-    WorkloadSample ws;
+    // Filled in place: a WorkloadSample holds three histograms, and moving one copies them.
+    WorkloadSample& ws = s.workloads.emplace_back();
     ws.name = w->spec->name;
     ws.cpu_usage_ns = static_cast<uint64_t>(w->cpu_usage_ns);
     ws.nr_periods = w->bandwidth.nr_periods;
@@ -263,7 +264,6 @@ Result<HostSample> SimHost::sample() {
     ws.has_requests = w->request_driven;
     ws.top_process_cpu_share = 1.0 / std::max<uint32_t>(1, w->spec->threads);
     ws.applied = w->applied;
-    s.workloads.push_back(std::move(ws));
   }
   // Host-wide "some": at least one workload stalled; the busiest workload is a lower bound.
   s.psi.cpu_some_us = us(host_cpu_some);
@@ -432,17 +432,8 @@ void SimHost::step_phases(WorkloadState& w, double t0, double dt) {
   }
 }
 
-void SimHost::step_memory(double t0, double dt) {
+void SimHost::step_memory(double t0, double dt, double wanted_sum, double reclaimable_sum) {
   const auto total = static_cast<double>(scenario_.host.memory_bytes);
-  double wanted_sum = 0, reclaimable_sum = 0;
-  for (const auto& w : workloads_) {
-    const double wanted =
-        static_cast<double>(w->spec->memory.working_set_bytes) + w->leaked_bytes + w->heap_bytes;
-    w->wanted_bytes = wanted;
-    wanted_sum += wanted;
-    const double prot = static_cast<double>(std::max(w->memory_limits.low, w->memory_limits.min));
-    reclaimable_sum += std::max(0.0, wanted - prot);
-  }
   const double excess = std::max(0.0, wanted_sum - total);
   double used = 0, stalled_need = 0;
   for (auto& w : workloads_) {
@@ -476,26 +467,14 @@ void SimHost::step_memory(double t0, double dt) {
   metrics_.host.memory_stranded_byte_ns += std::min(std::max(0.0, total - used), stalled_need) * dt;
 }
 
-void SimHost::step_cpu(double dt) {
+void SimHost::step_cpu(double dt, const StepTotals& totals) {
   const auto& h = scenario_.host;
-  if (topology_dirty_) update_topology();
   // CPUs no workload may use (isolated SMT siblings) are no capacity.
   const auto capacity = static_cast<double>(usable_cpus_);
   const size_t n = workloads_.size();
-  allocation_.resize(n);
-  // Caps: cpuset size and CFS bandwidth.
+  const bool any_idle = totals.any_idle;
   std::vector<double>& cap = cap_;
   std::vector<double>& level = level_;
-  cap.resize(n);
-  level.resize(n);
-  bool any_idle = false;
-  for (size_t i = 0; i < n; ++i) {
-    auto& w = *workloads_[i];
-    w.cap_cores = w.bandwidth.cap_cores(dt);
-    cap[i] = std::min(w.cpu_count, w.cap_cores);
-    level[i] = kInf;
-    any_idle = any_idle || w.idle;
-  }
   // Workloads pinned to the same CPUs first share those CPUs among themselves.
   for (size_t i = 0; any_cpuset_ && i < n; ++i) {
     const auto& wi = *workloads_[i];
@@ -526,9 +505,10 @@ void SimHost::step_cpu(double dt) {
   bool tier_contended[2] = {false, false};
   if (!any_idle) {
     std::vector<ShareRequest>& reqs = requests_;
-    reqs.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      reqs[i] = {std::min(workloads_[i]->demand, cap[i]), workloads_[i]->weight};
+    if (any_cpuset_) {  // the cpuset groups lowered some caps
+      for (size_t i = 0; i < n; ++i) {
+        reqs[i] = {std::min(workloads_[i]->demand, cap[i]), workloads_[i]->weight};
+      }
     }
     tier_level[0] = water_fill_into(std::max(0.0, capacity), reqs.data(), n, allocation_.data(),
                                     order_, &tier_contended[0]);
@@ -557,21 +537,9 @@ void SimHost::step_cpu(double dt) {
   // Per-thread share of request-driven workloads and the wait of a waking thread. A waking
   // thread finds an idle CPU unless the other normal workloads' runnable threads (not capped by
   // cpusets: they queue on the CPUs they may use) occupy every CPU.
-  std::vector<double>& runnable_of = runnable_;
-  runnable_of.resize(n);
-  double runnable = 0, weight_sum = 0;
-  int running = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const auto& w = *workloads_[i];
-    const double threads = w.idle ? 0 : std::min(w.demand, w.cap_cores);
-    runnable_of[i] = threads;
-    if (w.idle) continue;
-    runnable += threads;
-    if (threads > 0) {
-      weight_sum += w.weight;
-      ++running;
-    }
-  }
+  const std::vector<double>& runnable_of = runnable_;
+  const double runnable = totals.runnable, weight_sum = totals.weight_sum;
+  const int running = totals.running;
   const double slice = static_cast<double>(h.sched_slice.count());
   double held_back = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -715,88 +683,126 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   const double t1 = t0 + dt;
   const bool paused = t0 < w.gc_pause_until_ns || w.bandwidth.throttled();
   const double cpu_speed = w.hw_speed;
-  const double speed = paused ? 0.0 : w.thread_share * cpu_speed * (1.0 - w.stall);
+  const double thread_share = w.thread_share;
+  const double speed = paused ? 0.0 : thread_share * cpu_speed * (1.0 - w.stall);
   w.queue.begin_step(t0, t1, speed);
   if (w.next_arrival_ns < 0) w.next_arrival_ns = w.arrivals.next_after(t0, w.arrival_rng);
   if (w.queue.in_system() == 0 && w.next_arrival_ns >= t1 && t0 >= w.gc_pause_until_ns) {
     return;  // idle all step: nothing runs, nothing is charged
   }
   ClassMetrics& cm = metrics_.classes[w.class_index];
+  // The step's loop-invariant values and running totals live in locals: the compiler cannot
+  // keep them in registers across the stores into histograms, and each is written back once.
   const double target = cm.p99_target_ns.value_or(kInf);
   const bool video = s.kind == WorkloadKind::kVideo;
+  const bool counts_throughput = w.counts_throughput;
   const double deadline = static_cast<double>(s.video.deadline.count());
-  uint64_t done = 0;
-  auto on_done = [&](const Completion& c) {
+  uint64_t done = 0, over_target = 0, frames_missed = 0;
+  double units = cm.units_in_window;
+  Log2Histogram& request_latency = w.request_latency;
+  LatencyRecorder& run_latency = cm.latency;
+  LatencyRecorder& window_latency = cm.window;
+  auto on_done = [&](const Completion& c) __attribute__((always_inline)) {
     const double latency = c.done_ns - c.arrival_ns + c.extra_ns;
     const auto ns = static_cast<uint64_t>(std::max(0.0, latency));
-    add_log2(w.request_latency, ns);
-    ++w.requests_completed;
+    add_log2(request_latency, ns);
     const int bucket = LatencyRecorder::index_of(ns);
-    cm.latency.add_at(bucket, ns);
-    cm.window.add_at(bucket, ns);
-    ++cm.requests;
-    if (latency > target) ++cm.requests_over_target;
-    if (w.counts_throughput) cm.units_in_window += 1;
-    if (video) {
-      ++w.frames_total;
-      ++cm.frames_total;
-      if (latency > c.tag) {
-        ++w.frames_missed;
-        ++cm.frames_missed;
-      }
-    }
+    run_latency.add_at(bucket, ns);
+    window_latency.add_at(bucket, ns);
+    if (latency > target) ++over_target;
+    if (counts_throughput) units += 1;
+    if (video && latency > c.tag) ++frames_missed;
     ++done;
   };
   double cpu_used = 0;
   uint64_t arrivals = 0;
   const bool restarting = t0 < w.restart_until_ns;
-  // Requests that finish inside the step are recorded as they arrive, the others at the end of
-  // the step they finish in: an arrival never depends on completions (it takes the thread that
-  // frees first, in virtual time), and a completion's time depends only on its step's speed.
-  while (w.next_arrival_ns < t1) {
-    const double a = w.next_arrival_ns;
-    ++arrivals;
-    if (restarting) {
-      ++w.requests_failed;
-      ++cm.requests_failed;
-    } else {
-      const double work = sample_work(s.service, w.work_lognormal, w.work_rng);
-      const double wake =
-          w.wakeup_wait_max_ns > 0 ? w.wakeup_rng.uniform() * w.wakeup_wait_max_ns : 0;
-      double extra = 0;
-      if (s.kind == WorkloadKind::kMetadata) {
-        extra += s.io.ops_per_request * std::max(w.io.latency_ns, 1.0);
-        w.io.backlog_ops += s.io.ops_per_request;
+  double next_arrival = w.next_arrival_ns;
+  if (next_arrival < t1) {
+    // Requests that finish inside the step are recorded as they arrive, the others at the end
+    // of the step they finish in: an arrival never depends on completions (it takes the thread
+    // that frees first, in virtual time), and a completion's time depends only on its step's
+    // speed.
+    const bool metadata = s.kind == WorkloadKind::kMetadata;
+    const double ops_per_request = s.io.ops_per_request;
+    const double io_latency = std::max(w.io.latency_ns, 1.0);
+    const bool sends = s.net.bytes_per_request > 0;
+    const auto bytes_per_request = static_cast<double>(s.net.bytes_per_request);
+    const double net_delay = w.net.queue_delay_ns;
+    const double wake_max = w.wakeup_wait_max_ns;
+    const double stretch_per_cpu_ns = thread_share > 0 ? 1.0 / thread_share - 1.0 : 0;
+    const bool gc = s.gc.heap_bytes > 0;
+    const auto gc_alloc = static_cast<double>(s.gc.alloc_bytes_per_request);
+    const auto gc_heap = static_cast<double>(s.gc.heap_bytes);
+    double io_backlog = w.io.backlog_ops;
+    double net_offered = w.net.offered_bytes, net_rx = w.net.rx_bytes;
+    double runq_total = w.runq_delay_total_ns;
+    double heap = w.heap_bytes;
+    bool gc_pending = w.gc_pending;
+    uint64_t failed = 0;
+    while (next_arrival < t1) {
+      const double a = next_arrival;
+      ++arrivals;
+      if (restarting) {
+        ++failed;
+      } else {
+        const double work = sample_work(s.service, w.work_lognormal, w.work_rng);
+        const double wake = wake_max > 0 ? w.wakeup_rng.uniform() * wake_max : 0;
+        double extra = 0;
+        if (metadata) {
+          extra += ops_per_request * io_latency;
+          io_backlog += ops_per_request;
+        }
+        if (sends) {
+          extra += net_delay;
+          net_offered += bytes_per_request;
+          net_rx += 512;
+        }
+        const double cpu_ns = work / cpu_speed;
+        if (w.queue.arrive(a, work, wake, extra, deadline, on_done)) {
+          const double stretch = thread_share > 0 ? cpu_ns * stretch_per_cpu_ns : 0;
+          const double delay = wake + stretch;
+          add_log2(w.runq_delay, static_cast<uint64_t>(delay));
+          runq_total += delay;
+        }
+        cpu_used += cpu_ns;
+        if (gc) {
+          heap += gc_alloc;
+          if (heap >= gc_heap) gc_pending = true;
+        }
       }
-      if (s.net.bytes_per_request > 0) {
-        extra += w.net.queue_delay_ns;
-        w.net.offered_bytes += static_cast<double>(s.net.bytes_per_request);
-        w.net.rx_bytes += 512;
-      }
-      if (w.queue.arrive(a, work, wake, extra, deadline, on_done)) {
-        const double stretch =
-            w.thread_share > 0 ? work / cpu_speed * (1.0 / w.thread_share - 1.0) : 0;
-        const double delay = wake + stretch;
-        add_log2(w.runq_delay, static_cast<uint64_t>(delay));
-        w.runq_delay_total_ns += delay;
-      }
-      cpu_used += work / cpu_speed;
-      if (s.gc.heap_bytes > 0) {
-        w.heap_bytes += static_cast<double>(s.gc.alloc_bytes_per_request);
-        if (w.heap_bytes >= static_cast<double>(s.gc.heap_bytes)) w.gc_pending = true;
-      }
+      next_arrival = w.arrivals.next_after(a, w.arrival_rng);
     }
-    w.next_arrival_ns = w.arrivals.next_after(a, w.arrival_rng);
+    w.io.backlog_ops = io_backlog;
+    w.net.offered_bytes = net_offered;
+    w.net.rx_bytes = net_rx;
+    w.runq_delay_total_ns = runq_total;
+    w.heap_bytes = heap;
+    w.gc_pending = gc_pending;
+    w.next_arrival_ns = next_arrival;
+    w.requests_failed += failed;
+    cm.requests_failed += failed;
   }
   w.queue.complete_until(t1, on_done);
+  w.requests_completed += done;
+  cm.requests += done;
+  cm.requests_over_target += over_target;
+  cm.units_in_window = units;
+  if (video) {
+    w.frames_total += done;
+    cm.frames_total += done;
+    w.frames_missed += frames_missed;
+    cm.frames_missed += frames_missed;
+  }
   metrics_.host.events += arrivals + done;
   if (t0 < w.gc_pause_until_ns) cpu_used += static_cast<double>(s.threads) * dt;
+  const size_t busy = w.queue.busy();
   const bool active = w.queue.in_system() > 0 || arrivals > 0;
-  w.bandwidth.charge(t0, dt, cpu_used, active, std::max(1.0, static_cast<double>(w.queue.busy())));
+  w.bandwidth.charge(t0, dt, cpu_used, active, std::max(1.0, static_cast<double>(busy)));
   w.cpu_usage_ns += cpu_used;
   metrics_.host.cpu_used_ns += cpu_used;
-  if (w.queue.busy() > 0 && w.thread_share < 1) w.psi_cpu_some_ns += dt * (1 - w.thread_share);
-  if (w.queue.busy() > 0 && speed == 0) w.psi_cpu_full_ns += dt;
+  if (busy > 0 && thread_share < 1) w.psi_cpu_some_ns += dt * (1 - thread_share);
+  if (busy > 0 && speed == 0) w.psi_cpu_full_ns += dt;
   const double accesses = cpu_used * w.accesses_per_cpu_ns;
   w.local_accesses += accesses * (1 - w.remote_share);
   w.remote_accesses += accesses * w.remote_share;
@@ -858,9 +864,45 @@ void SimHost::step_devices(double dt) {
 void SimHost::step(double t0, double dt) {
   ++metrics_.host.events;
   metrics_.host.elapsed_ns += dt;
-  for (auto& w : workloads_) step_phases(*w, t0, dt);
-  step_memory(t0, dt);
-  step_cpu(dt);  // and the hardware speed that follows from it
+  if (topology_dirty_) update_topology();
+  // One pass over the workloads for everything that depends only on the workload itself: its
+  // phases, what memory it needs, its CPU caps and runnable threads. The sums are taken in
+  // workload order, as the separate passes took them.
+  const size_t n = workloads_.size();
+  allocation_.resize(n);
+  cap_.resize(n);
+  level_.resize(n);
+  requests_.resize(n);
+  runnable_.resize(n);
+  StepTotals totals;
+  for (size_t i = 0; i < n; ++i) {
+    WorkloadState& w = *workloads_[i];
+    step_phases(w, t0, dt);
+    const double wanted =
+        static_cast<double>(w.spec->memory.working_set_bytes) + w.leaked_bytes + w.heap_bytes;
+    w.wanted_bytes = wanted;
+    totals.wanted_sum += wanted;
+    const double prot = static_cast<double>(std::max(w.memory_limits.low, w.memory_limits.min));
+    totals.reclaimable_sum += std::max(0.0, wanted - prot);
+    // Caps: cpuset size and CFS bandwidth.
+    w.cap_cores = w.bandwidth.cap_cores(dt);
+    cap_[i] = std::min(w.cpu_count, w.cap_cores);
+    level_[i] = kInf;
+    requests_[i] = {std::min(w.demand, cap_[i]), w.weight};
+    totals.any_idle = totals.any_idle || w.idle;
+    // Runnable threads (not capped by cpusets: they queue on the CPUs they may use).
+    const double threads = w.idle ? 0 : std::min(w.demand, w.cap_cores);
+    runnable_[i] = threads;
+    if (!w.idle) {
+      totals.runnable += threads;
+      if (threads > 0) {
+        totals.weight_sum += w.weight;
+        ++totals.running;
+      }
+    }
+  }
+  step_memory(t0, dt, totals.wanted_sum, totals.reclaimable_sum);
+  step_cpu(dt, totals);  // and the hardware speed that follows from it
   for (auto& w : workloads_) {
     if (w->request_driven) {
       step_requests(*w, t0, dt);

@@ -39,8 +39,15 @@ class SimHost final : public HostSource, public Actuator {
  private:
   void step(double t0, double dt);
   void step_phases(WorkloadState& w, double t0, double dt);
-  void step_memory(double t0, double dt);
-  void step_cpu(double dt);
+  // Sums over all workloads from the step's first pass.
+  struct StepTotals {
+    double wanted_sum = 0, reclaimable_sum = 0;  // memory
+    bool any_idle = false;
+    double runnable = 0, weight_sum = 0;  // runnable threads of normal workloads
+    int running = 0;
+  };
+  void step_memory(double t0, double dt, double wanted_sum, double reclaimable_sum);
+  void step_cpu(double dt, const StepTotals& totals);
   void step_hardware_speed(double busy_cpus);
   void step_requests(WorkloadState& w, double t0, double dt);
   void step_bulk(WorkloadState& w, double t0, double dt);
