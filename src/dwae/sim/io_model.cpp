@@ -4,6 +4,7 @@
 #include "dwae/sim/io_model.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace dwae::sim {
 
@@ -70,7 +71,13 @@ void IoModel::step(double dt_ns, std::vector<IoQueue*>& queues) {
     if (whole == 0) continue;
     q.served_carry -= static_cast<double>(whole);
     const uint64_t bytes = whole * q.op_bytes;
-    q.latency_hist.add(static_cast<uint64_t>(q.latency_ns), whole);
+    {
+      // Log2Histogram::add, inline (same buckets as Log2Histogram::bucket_of).
+      const auto ns = static_cast<uint64_t>(q.latency_ns);
+      const auto b = ns < 2 ? size_t{0} : static_cast<size_t>(std::bit_width(ns) - 1);
+      q.latency_hist.buckets[b < Log2Histogram::kBuckets ? b : Log2Histogram::kBuckets - 1] +=
+          whole;
+    }
     switch (q.pattern) {
       case IoPattern::kSeqRead:
         q.io.seq_read_ios += whole;

@@ -90,39 +90,29 @@ class Rng {
   }
   // Uniform in (0, 1]: never 0, so log() is always finite.
   double uniform() { return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53; }
-  // Exponential with mean 1 (ziggurat: one draw and a table look-up in 99 % of cases).
+  // Exponential with mean 1 (ziggurat: one draw and a table look-up in 99 % of cases). The
+  // common case is inline; the rejection steps continue out of line with the same draws.
   double standard_exponential() {
     const ZigguratTable& t = detail::exponential_table();
-    for (;;) {
-      const uint64_t bits = next();
-      const size_t i = bits & 0xff;
-      const double u = (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
-      const double x = u * t.x[i];
-      if (x < t.x[i + 1]) return x;
-      if (i == 0) return detail::kExponentialR - std::log(uniform());  // memoryless tail
-      if (t.f[i + 1] + (t.f[i] - t.f[i + 1]) * uniform() < std::exp(-x)) return x;
-    }
+    const uint64_t bits = next();
+    const size_t i = bits & 0xff;
+    const double u = (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
+    const double x = u * t.x[i];
+    if (x < t.x[i + 1]) [[likely]]
+      return x;
+    return standard_exponential_rejected(i, x);
   }
   double exponential(double mean) { return mean * standard_exponential(); }
   // Standard normal (ziggurat; the tail beyond R by Marsaglia's method).
   double normal() {
     const ZigguratTable& t = detail::normal_table();
-    for (;;) {
-      const uint64_t bits = next();
-      const size_t i = bits & 0xff;
-      const double u = (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-52 - 1.0;  // (-1, 1)
-      const double x = u * t.x[i];
-      if (std::abs(x) < t.x[i + 1]) return x;
-      if (i == 0) {
-        double tail = 0, y = 0;
-        do {
-          tail = -std::log(uniform()) / detail::kNormalR;
-          y = -std::log(uniform());
-        } while (y + y < tail * tail);
-        return u < 0 ? -(detail::kNormalR + tail) : detail::kNormalR + tail;
-      }
-      if (t.f[i + 1] + (t.f[i] - t.f[i + 1]) * uniform() < std::exp(-0.5 * x * x)) return x;
-    }
+    const uint64_t bits = next();
+    const size_t i = bits & 0xff;
+    const double u = (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-52 - 1.0;  // (-1, 1)
+    const double x = u * t.x[i];
+    if (std::abs(x) < t.x[i + 1]) [[likely]]
+      return x;
+    return normal_rejected(i, u, x);
   }
   // The parameters of the underlying normal, computed once per distribution.
   struct LognormalParams {
@@ -153,6 +143,39 @@ class Rng {
   }
 
  private:
+  // The draw (layer `i`, `x`) fell outside its layer's rectangle: the wedge or tail test, then
+  // fresh draws until one is accepted.
+  [[gnu::noinline]] double standard_exponential_rejected(size_t i, double x) {
+    const ZigguratTable& t = detail::exponential_table();
+    for (;;) {
+      if (i == 0) return detail::kExponentialR - std::log(uniform());  // memoryless tail
+      if (t.f[i + 1] + (t.f[i] - t.f[i + 1]) * uniform() < std::exp(-x)) return x;
+      const uint64_t bits = next();
+      i = bits & 0xff;
+      const double u = (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
+      x = u * t.x[i];
+      if (x < t.x[i + 1]) return x;
+    }
+  }
+  [[gnu::noinline]] double normal_rejected(size_t i, double u, double x) {
+    const ZigguratTable& t = detail::normal_table();
+    for (;;) {
+      if (i == 0) {
+        double tail = 0, y = 0;
+        do {
+          tail = -std::log(uniform()) / detail::kNormalR;
+          y = -std::log(uniform());
+        } while (y + y < tail * tail);
+        return u < 0 ? -(detail::kNormalR + tail) : detail::kNormalR + tail;
+      }
+      if (t.f[i + 1] + (t.f[i] - t.f[i + 1]) * uniform() < std::exp(-0.5 * x * x)) return x;
+      const uint64_t bits = next();
+      i = bits & 0xff;
+      u = (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-52 - 1.0;
+      x = u * t.x[i];
+      if (std::abs(x) < t.x[i + 1]) return x;
+    }
+  }
   void seed_state(uint64_t seed) {
     for (auto& word : s_) word = detail::splitmix64(seed);
   }

@@ -51,9 +51,9 @@ double sample_work(const ServiceSpec& spec, const Rng::LognormalParams& lognorma
 }
 
 // Log2Histogram::add, inlined for the per-request path (same buckets as bucket_of()).
-inline void add_log2(Log2Histogram& h, uint64_t value_ns) {
+inline void add_log2(Log2Histogram& h, uint64_t value_ns, uint64_t count = 1) {
   const auto b = value_ns < 2 ? size_t{0} : static_cast<size_t>(std::bit_width(value_ns) - 1);
-  ++h.buckets[b < Log2Histogram::kBuckets ? b : Log2Histogram::kBuckets - 1];
+  h.buckets[b < Log2Histogram::kBuckets ? b : Log2Histogram::kBuckets - 1] += count;
 }
 
 }  // namespace
@@ -541,11 +541,16 @@ void SimHost::step_cpu(double dt, const StepTotals& totals) {
   const double runnable = totals.runnable, weight_sum = totals.weight_sum;
   const int running = totals.running;
   const double slice = static_cast<double>(h.sched_slice.count());
+  const double smt = smt_speed(used);
+  const bool llc = any_llc_sensitive_;
   double held_back = 0;
   for (size_t i = 0; i < n; ++i) {
     auto& w = *workloads_[i];
     w.allocation = allocation_[i];
     held_back += std::max(0.0, w.demand - w.allocation);
+    if (!llc) w.hw_speed = (1.0 - (1.0 - smt) * (1.0 - w.sibling_free_share)) * w.numa_speed;
+    // Thread shares and wakeup waits are read by request-driven workloads only.
+    if (!w.request_driven) continue;
     const int tier = w.idle ? 1 : 0;
     const double lvl = std::min(level[i] == 1e300 ? kInf : level[i], tier_level[tier]);
     const auto queue_busy = static_cast<double>(w.queue.busy());
@@ -592,7 +597,7 @@ void SimHost::step_cpu(double dt, const StepTotals& totals) {
   }
   metrics_.host.cpu_capacity_ns += static_cast<double>(h.logical_cpus()) * dt;
   metrics_.host.cpu_stranded_ns += std::min(std::max(0.0, capacity - used), held_back) * dt;
-  step_hardware_speed(used);
+  if (llc) step_hardware_speed(smt);
 }
 
 // Which CPUs anyone may run on, and for each workload the share of its CPUs whose SMT siblings
@@ -640,7 +645,7 @@ void SimHost::update_topology() {
   topology_dirty_ = false;
 }
 
-void SimHost::step_hardware_speed(double busy) {
+double SimHost::smt_speed(double busy) const {
   const auto& h = scenario_.host;
   const auto cores = static_cast<double>(h.cores);
   double smt = 1.0;
@@ -649,12 +654,12 @@ void SimHost::step_hardware_speed(double busy) {
     const double both_busy = std::min(1.0, (busy - cores) / cores);
     smt = 1.0 - both_busy * (1.0 - (1.0 + h.smt_yield) / 2.0);
   }
-  if (!any_llc_sensitive_) {
-    for (auto& w : workloads_) {
-      w->hw_speed = (1.0 - (1.0 - smt) * (1.0 - w->sibling_free_share)) * w->numa_speed;
-    }
-    return;
-  }
+  return smt;
+}
+
+// Only when some workload is LLC-sensitive; otherwise step_cpu sets the speeds as it goes.
+void SimHost::step_hardware_speed(double smt) {
+  const auto& h = scenario_.host;
   // LLC: per domain, the share of the running workloads' footprint that does not fit.
   std::vector<double>& footprint = footprint_;
   footprint.assign(h.numa_nodes, 0.0);
@@ -825,7 +830,7 @@ void SimHost::step_bulk(WorkloadState& w, double t0, double dt) {
     const auto waits = static_cast<uint64_t>(
         (w.demand - w.allocation) * dt / static_cast<double>(scenario_.host.sched_slice.count()));
     if (waits > 0) {
-      w.runq_delay.add(static_cast<uint64_t>(scenario_.host.sched_slice.count()), waits);
+      add_log2(w.runq_delay, static_cast<uint64_t>(scenario_.host.sched_slice.count()), waits);
     }
   }
   ClassMetrics& cm = metrics_.classes[w.class_index];

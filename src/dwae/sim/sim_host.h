@@ -48,7 +48,8 @@ class SimHost final : public HostSource, public Actuator {
   };
   void step_memory(double t0, double dt, double wanted_sum, double reclaimable_sum);
   void step_cpu(double dt, const StepTotals& totals);
-  void step_hardware_speed(double busy_cpus);
+  double smt_speed(double busy_cpus) const;  // work speed of a thread from SMT sharing
+  void step_hardware_speed(double smt);
   void step_requests(WorkloadState& w, double t0, double dt);
   void step_bulk(WorkloadState& w, double t0, double dt);
   void step_devices(double dt);
