@@ -140,6 +140,81 @@ TEST(Reader, UnifiedHostReadsV2Names) {
   EXPECT_EQ(st.memory_pressure->full->total_us, 2500u);
 }
 
+// A tick refresh re-reads CPU usage and throttling, memory in use and PSI, and leaves the
+// fields of the slower files (memory.stat, OOM, blkio, pids, cpuacct user/sys) as the last full
+// read left them.
+TEST(Reader, TickRefreshUpdatesOnlyTheTickFields) {
+  HostFixture host(FixtureLayout::kHybrid);
+  host.cgroup("cpu", "/svc",
+              {{"cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 5000\n"},
+               {"cpuacct.usage", "1000\n"},
+               {"cpuacct.usage_user", "600\n"},
+               {"cpuacct.usage_sys", "400\n"}});
+  host.cgroup("memory", "/svc",
+              {{"memory.usage_in_bytes", "4096\n"},
+               {"memory.stat", "cache 1\nrss 2\ntotal_pgfault 77\ntotal_pgmajfault 3\n"},
+               {"memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 4\n"}});
+  host.cgroup("pids", "/svc", {{"pids.current", "7\n"}});
+  host.cgroup("unified", "/svc", {{"cpu.pressure", kPressure}});
+
+  const auto layout = detect_layout(HostPaths::for_root(host.root()));
+  ASSERT_TRUE(layout.ok());
+  const CgroupReader reader(*layout);
+  const auto dirs = dirs_for_path(*layout, "/svc");
+  CgroupHandle handle(dirs, false);
+  auto full = reader.read_stats(handle);
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  CgroupStats stats = *full;
+
+  const auto rewrite = [&](Controller c, const char* name, const char* text) {
+    ASSERT_TRUE(write_file(dirs.get(c) + "/" + name, text).ok()) << name;
+  };
+  rewrite(Controller::kCpu, "cpu.stat", "nr_periods 20\nnr_throttled 5\nthrottled_time 9000\n");
+  rewrite(Controller::kCpuacct, "cpuacct.usage", "2000\n");
+  rewrite(Controller::kCpuacct, "cpuacct.usage_user", "1600\n");
+  rewrite(Controller::kMemory, "memory.usage_in_bytes", "8192\n");
+  rewrite(Controller::kMemory, "memory.stat", "cache 1\nrss 2\ntotal_pgfault 99\n");
+  rewrite(Controller::kMemory, "memory.oom_control", "oom_kill 5\n");
+  rewrite(Controller::kPids, "pids.current", "9\n");
+  ASSERT_TRUE(write_file(dirs.unified + "/cpu.pressure",
+                         "some avg10=0.00 avg60=0.00 avg300=0.00 total=7000\n")
+                  .ok());
+
+  ASSERT_TRUE(reader.refresh_tick_stats(handle, stats).ok());
+  EXPECT_EQ(stats.cpu_usage_ns, 2000u);
+  EXPECT_EQ(stats.nr_periods, 20u);
+  EXPECT_EQ(stats.nr_throttled, 5u);
+  EXPECT_EQ(stats.throttled_ns, 9000u);
+  EXPECT_EQ(stats.memory_current_bytes, 8192u);
+  ASSERT_TRUE(stats.cpu_pressure.has_value());
+  EXPECT_EQ(stats.cpu_pressure->some.total_us, 7000u);
+  // As the full read left them.
+  EXPECT_EQ(stats.cpu_user_ns, 600u);
+  EXPECT_EQ(stats.pgfault, 77u);
+  EXPECT_EQ(stats.oom_kills, 4u);
+  EXPECT_EQ(stats.pids_current, 7u);
+
+  // The next full read sees everything.
+  auto again = reader.read_stats(handle);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->cpu_user_ns, 1600u);
+  EXPECT_EQ(again->pgfault, 99u);
+  EXPECT_EQ(again->oom_kills, 5u);
+  EXPECT_EQ(again->pids_current, 9u);
+}
+
+TEST(Reader, TickRefreshOfVanishedCgroupIsAnError) {
+  HostFixture host(FixtureLayout::kHybrid);
+  host.cgroup("cpu", "/gone", {{"cpuacct.usage", "1\n"}});
+  const auto layout = detect_layout(HostPaths::for_root(host.root()));
+  ASSERT_TRUE(layout.ok());
+  const auto dirs = dirs_for_path(*layout, "/gone");
+  CgroupHandle handle(dirs, false);
+  CgroupStats stats;
+  host.remove(host.mount("cpu") + "/gone");
+  EXPECT_FALSE(CgroupReader(*layout).refresh_tick_stats(handle, stats).ok());
+}
+
 TEST(Reader, MissingFilesLeaveFieldsEmptyWithoutError) {
   HostFixture host(FixtureLayout::kHybrid);
   host.cgroup("cpu", "/bare");

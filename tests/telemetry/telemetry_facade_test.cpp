@@ -149,6 +149,48 @@ TEST(Telemetry, FallbackWithBpfDisabledStillProducesSamplesAndSaysSoOnce) {
   EXPECT_EQ(log.size(), 1u);  // drains do not repeat it
 }
 
+// Every drain refreshes CPU usage; the slower statistics (here pids.current) are read on the
+// first drain and every full_stats_every-th, and carried forward between. With the eBPF
+// scheduling collector running, the per-thread schedstat files are not read at all.
+TEST(Telemetry, SlowStatisticsAreReadEveryFullStatsEveryDrains) {
+  CgroupSandbox sandbox;
+  std::vector<std::string> log;
+  const hostfs::CgroupLayout layout = or_die(hostfs::detect_layout({}), "layout");
+  TelemetryOptions options = options_for_host(&log);
+  options.full_stats_every = 3;
+  Telemetry telemetry = Telemetry::open(layout, options);
+  ASSERT_TRUE(telemetry.status().find("bpf:sched")->active) << telemetry.status().bpf_problem;
+  if (sandbox.mount_for("pids") == nullptr) {
+    GTEST_SKIP() << "no pids controller on this host: nothing slow to count";
+  }
+  sandbox.spawn({"sh", "-c", "while :; do :; done"}, "w");
+  telemetry.set_workloads({workload(sandbox, "w")});
+
+  std::vector<TelemetrySample> drains;
+  for (int i = 0; i < 4; ++i) {
+    if (i == 1) sandbox.spawn({"sleep", "30"}, "w");  // after the first (full) read
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto d = telemetry.drain();
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    drains.push_back(std::move(d).value());
+  }
+  std::vector<uint64_t> pids, usage;
+  for (const auto& d : drains) {
+    const WorkloadTelemetry& w = find(d, "w");
+    ASSERT_TRUE(w.files.has_value()) << w.file_error;
+    EXPECT_FALSE(w.task_run_delay_ns.has_value());
+    pids.push_back(w.files->pids_current.value_or(0));
+    usage.push_back(w.files->cpu_usage_ns.value_or(0));
+  }
+  EXPECT_EQ(pids[0], 1u);
+  EXPECT_EQ(pids[1], 1u);  // carried forward
+  EXPECT_EQ(pids[2], 1u);
+  EXPECT_EQ(pids[3], 2u);  // the third drain after a full read reads everything
+  EXPECT_LT(usage[0], usage[1]);
+  EXPECT_LT(usage[1], usage[2]);
+  EXPECT_LT(usage[2], usage[3]);
+}
+
 TEST(Telemetry, WithoutKernelBtfFallsBackWithTheReason) {
   std::vector<std::string> log;
   const hostfs::CgroupLayout layout = or_die(hostfs::detect_layout({}), "layout");

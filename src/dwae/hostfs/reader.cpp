@@ -206,7 +206,11 @@ std::optional<uint64_t> times(const std::optional<uint64_t>& v, uint64_t factor)
   return *v * factor;
 }
 
-Status read_cpu_stats(Context& ctx, CgroupStats& stats) {
+// Which statistics a read fills: all of them, or only what a control tick needs (CPU usage and
+// throttling, memory in use, PSI), leaving the other fields as they were.
+enum class StatsSet { kFull, kTick };
+
+Status read_cpu_stats(Context& ctx, CgroupStats& stats, StatsSet set) {
   {
     DWAE_TRY_FD(fd, ctx.fd(Controller::kCpu));
     if (fd >= 0) {
@@ -229,8 +233,10 @@ Status read_cpu_stats(Context& ctx, CgroupStats& stats) {
     DWAE_TRY_FD(fd, ctx.fd(Controller::kCpuacct));
     if (fd >= 0) {
       DWAE_TRY(read_into(ctx, fd, "cpuacct.usage", stats.cpu_usage_ns, parse_u64));
-      DWAE_TRY(read_into(ctx, fd, "cpuacct.usage_user", stats.cpu_user_ns, parse_u64));
-      DWAE_TRY(read_into(ctx, fd, "cpuacct.usage_sys", stats.cpu_system_ns, parse_u64));
+      if (set == StatsSet::kFull) {
+        DWAE_TRY(read_into(ctx, fd, "cpuacct.usage_user", stats.cpu_user_ns, parse_u64));
+        DWAE_TRY(read_into(ctx, fd, "cpuacct.usage_sys", stats.cpu_system_ns, parse_u64));
+      }
     }
   } else if (!stats.cpu_usage_ns) {
     // Hybrid host without a v1 cpuacct: the v2 mount's cpu.stat always has usage_usec.
@@ -244,12 +250,13 @@ Status read_cpu_stats(Context& ctx, CgroupStats& stats) {
   return Status::success();
 }
 
-Status read_memory_stats(Context& ctx, CgroupStats& stats) {
+Status read_memory_stats(Context& ctx, CgroupStats& stats, StatsSet set) {
   DWAE_TRY_FD(fd, ctx.fd(Controller::kMemory));
   if (fd < 0) return Status::success();
   const bool v2 = ctx.v2(Controller::kMemory);
   DWAE_TRY(read_into(ctx, fd, v2 ? "memory.current" : "memory.usage_in_bytes",
                      stats.memory_current_bytes, parse_u64));
+  if (set == StatsSet::kTick) return Status::success();
   // v1 names: rss/cache, and total_* (hierarchical) fault counts, else the local ones.
   std::optional<uint64_t> pgfault, pgmajfault;
   DWAE_TRY(scan_into(ctx, fd, "memory.stat",
@@ -319,14 +326,20 @@ Status read_settings_into(Context& ctx, CgroupSettings& s) {
   return Status::success();
 }
 
-Status read_stats_into(Context& ctx, CgroupStats& s) {
+Status read_stats_into(Context& ctx, CgroupStats& s, StatsSet set) {
   ctx.set_hot(true);
-  DWAE_TRY(read_cpu_stats(ctx, s));
-  DWAE_TRY(read_memory_stats(ctx, s));
-  DWAE_TRY(read_io_stats(ctx, s));
-  DWAE_TRY(read_pids_stats(ctx, s));
+  DWAE_TRY(read_cpu_stats(ctx, s, set));
+  DWAE_TRY(read_memory_stats(ctx, s, set));
+  if (set == StatsSet::kFull) {
+    DWAE_TRY(read_io_stats(ctx, s));
+    DWAE_TRY(read_pids_stats(ctx, s));
+  }
   DWAE_TRY(read_pressure(ctx, s));
   return Status::success();
+}
+
+Status read_all_stats_into(Context& ctx, CgroupStats& s) {
+  return read_stats_into(ctx, s, StatsSet::kFull);
 }
 
 // Checks the directories, then fills a T with `fill` (one of the *_into functions above).
@@ -346,14 +359,20 @@ Result<CgroupSettings> CgroupReader::read_settings(CgroupHandle& handle) const {
 }
 
 Result<CgroupStats> CgroupReader::read_stats(CgroupHandle& handle) const {
-  return read_with<CgroupStats>(*layout_, handle, read_stats_into);
+  return read_with<CgroupStats>(*layout_, handle, read_all_stats_into);
+}
+
+Status CgroupReader::refresh_tick_stats(CgroupHandle& handle, CgroupStats& stats) const {
+  DWAE_TRY(handle.check_dirs());
+  Context ctx(*layout_, handle);
+  return read_stats_into(ctx, stats, StatsSet::kTick);
 }
 
 Result<CgroupSnapshot> CgroupReader::read(CgroupHandle& handle) const {
   // Statistics first: a vanished cgroup shows as ENODEV on its open statistics files.
   return read_with<CgroupSnapshot>(*layout_, handle,
                                    [](Context& ctx, CgroupSnapshot& snap) -> Status {
-                                     DWAE_TRY(read_stats_into(ctx, snap.stats));
+                                     DWAE_TRY(read_all_stats_into(ctx, snap.stats));
                                      return read_settings_into(ctx, snap.settings);
                                    });
 }

@@ -107,8 +107,12 @@ struct Telemetry::State {
     WorkloadCgroups cgroups;
     CgroupId sched_id = 0, memory_id = 0, block_id = 0, net_id = 0;
     std::optional<hostfs::CgroupHandle> handle;
+    std::optional<hostfs::CgroupStats> last_files;  // the last read, carried between full reads
+    uint32_t drains_since_full = 0;
     std::string threads_dir;  // whose thread list gives the task schedstat sum
   };
+  static std::string read_files(const hostfs::CgroupReader& reader, uint32_t full_every,
+                                Tracked& t);
 
   State(const hostfs::CgroupLayout& l, TelemetryOptions o, hostfs::HostPaths p)
       : layout(l), options(std::move(o)), procfs(std::move(p)), reader(layout) {
@@ -276,7 +280,8 @@ void Telemetry::State::open_files() {
     source("files:task-schedstat") = SourceStatus{"files:task-schedstat", false, "off by option"};
   } else if (auto self = procfs.schedstat(static_cast<int32_t>(::getpid())); self) {
     source("files:task-schedstat") =
-        SourceStatus{"files:task-schedstat", true, "run delay summed over each workload's threads"};
+        SourceStatus{"files:task-schedstat", true,
+                     "run delay summed over each workload's threads, while bpf:sched is off"};
   } else {
     source("files:task-schedstat") =
         SourceStatus{"files:task-schedstat", false, self.error().message};
@@ -323,6 +328,28 @@ Telemetry Telemetry::open(const hostfs::CgroupLayout& layout, TelemetryOptions o
     state->log_once("telemetry: eBPF partly off: " + state->status.bpf_problem);
   }
   return Telemetry(std::move(state));
+}
+
+// Reads a workload's statistics files into t.last_files: all of them on the first read and
+// every full_every-th, else only the per-tick set over the last values. Returns why it could
+// not (the cgroup vanished, a file did not parse), or "".
+std::string Telemetry::State::read_files(const hostfs::CgroupReader& reader, uint32_t full_every,
+                                         Tracked& t) {
+  if (!t.last_files || ++t.drains_since_full >= std::max<uint32_t>(full_every, 1)) {
+    auto stats = reader.read_stats(*t.handle);
+    if (!stats) {
+      t.last_files.reset();
+      return stats.error().message;
+    }
+    t.last_files = std::move(stats).value();
+    t.drains_since_full = 0;
+    return "";
+  }
+  if (auto s = reader.refresh_tick_stats(*t.handle, *t.last_files); !s) {
+    t.last_files.reset();
+    return s.error().message;
+  }
+  return "";
 }
 
 const TelemetryStatus& Telemetry::status() const {
@@ -404,14 +431,13 @@ Result<TelemetrySample> Telemetry::drain() {
     w.net = take(out.net, t.net_id);
     w.lifecycle = take(out.lifecycle, t.sched_id);
     if (t.handle) {
-      auto stats = s.reader.read_stats(*t.handle);
-      if (stats) {
-        w.files = std::move(stats).value();
+      if (auto error = State::read_files(s.reader, s.options.full_stats_every, t); error.empty()) {
+        w.files = t.last_files;
       } else {
-        w.file_error = stats.error().message;
+        w.file_error = std::move(error);
       }
     }
-    if (task_schedstat && !t.threads_dir.empty()) {
+    if (task_schedstat && !s.sched && !t.threads_dir.empty()) {
       auto tids = hostfs::read_cgroup_pids(t.threads_dir, true);
       if (tids) {
         uint64_t sum = 0;

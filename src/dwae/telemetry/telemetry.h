@@ -37,9 +37,14 @@ struct TelemetryOptions {
   bool raw_events = false;
   uint32_t raw_sample_every = 64;
   size_t raw_ring_bytes = size_t{8} << 20;
-  // File sources, read for every workload on every drain (cumulative counters).
-  bool read_cgroup_files = true;    // cgroup cpu/memory/io statistics and PSI
-  bool read_task_schedstat = true;  // run delay summed over the workload's threads
+  // File sources (cumulative counters). Every drain refreshes CPU usage and throttling,
+  // memory in use and PSI; every full_stats_every-th drain (and the first after
+  // set_workloads) reads all the statistics, and the drains between carry the rest forward.
+  bool read_cgroup_files = true;  // cgroup cpu/memory/io statistics and PSI
+  uint32_t full_stats_every = 5;  // 1 reads everything on every drain
+  // Run delay summed over the workload's threads: read only while the eBPF scheduling
+  // collector does not run (it measures the same delay, for every wakeup, at lower cost).
+  bool read_task_schedstat = true;
   // Where problems are reported, once each. Default: standard error.
   std::function<void(const std::string&)> log;
 
@@ -78,7 +83,8 @@ struct WorkloadTelemetry {
   BlockStats block;
   NetStats net;
   LifecycleStats lifecycle;
-  // Files, cumulative as the kernel keeps them; empty when not read or unreadable.
+  // Files, cumulative as the kernel keeps them; empty when not read or unreadable. Fields
+  // outside the per-drain set are as of the last full read (TelemetryOptions).
   std::optional<hostfs::CgroupStats> files;
   // Run-queue delay summed over the threads in the workload now (/proc/<tid>/schedstat).
   std::optional<uint64_t> task_run_delay_ns;
