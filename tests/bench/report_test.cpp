@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <string>
@@ -109,10 +110,18 @@ TEST(ResultsJson, BadFilesSayWhatIsWrong) {
   expect_error(replace("\"repetitions\": 2", "\"repetitionz\": 2"), "repetitions: missing");
 }
 
+ReportOptions with_source_twins() {
+  ReportOptions o;
+  o.sim.scenarios_dir = std::string(DWAE_SOURCE_DIR) + "/scenarios/bench";
+  o.sim.model_path = std::string(DWAE_SOURCE_DIR) + "/models/default.policy";
+  o.sim.duration = std::chrono::seconds(2);
+  return o;
+}
+
 TEST(Report, WritesFilesAndReadsResultsBack) {
   test::TempDir dir;
   const auto out = std::filesystem::path(dir.path()) / "report";
-  auto files = write_report(sample_results(), out);
+  auto files = write_report(sample_results(), out, with_source_twins());
   ASSERT_TRUE(files.ok()) << files.error().message;
   EXPECT_TRUE(std::filesystem::exists(files->markdown));
   EXPECT_TRUE(std::filesystem::exists(files->json));
@@ -120,6 +129,43 @@ TEST(Report, WritesFilesAndReadsResultsBack) {
   auto back = read_results_json(files->json);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(results_to_json(*back), results_to_json(sample_results()));
+}
+
+TEST(Report, MarkdownHasGoalResultsPlotsAndSimulator) {
+  test::TempDir dir;
+  auto files = write_report(sample_results(), dir.path(), with_source_twins());
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  // One CDF for redis, one settings plot for the resource feedback changed.
+  ASSERT_EQ(files->plots.size(), 2u);
+  EXPECT_EQ(files->plots[0].filename(), "cdf-steady-1to4-redis.svg");
+  EXPECT_EQ(files->plots[1].filename(), "settings-steady-1to4-feedback-cpu.weight.svg");
+  const std::string md = test::read_text(files->markdown.string());
+  for (const char* part :
+       {"# DWAE real-host benchmark", "## Goal", "| steady-1to4 (goal) |", "## Results",
+        "### steady-1to4", "## Simulator versus real", "## Definitions",
+        "(plots/cdf-steady-1to4-redis.svg)", "(plots/settings-steady-1to4-feedback-cpu.weight.svg)",
+        "- **steady-1to4**, feedback: meets the goal",
+        "At 1:4 oversubscription (steady-1to4): met by static-best, feedback; missed by none."}) {
+    EXPECT_NE(md.find(part), std::string::npos) << part << "\n" << md;
+  }
+  // feedback: P99 1.10x (rep 0) and 1.13x (rep 1) of 0.3 ms alone, 90 % of none's work.
+  EXPECT_NE(md.find("| steady-1to4 | feedback | 2 | 1.12x (1.10-1.13) | 90 % (90-90) |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| steady-1to4 | none | 2 | 13.3x |"), std::string::npos) << md;
+}
+
+TEST(Report, WithoutATwinTheSimulatorSectionSaysSo) {
+  test::TempDir dir;
+  BenchResults r = sample_results();
+  for (auto& run : r.runs) run.scenario = "custom";
+  r.scenarios = {"custom"};
+  r.alone[0].scenario = "custom";
+  auto files = write_report(r, dir.path(), with_source_twins());
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  const std::string md = test::read_text(files->markdown.string());
+  EXPECT_NE(md.find("| custom | not comparable |"), std::string::npos) << md;
+  EXPECT_NE(md.find("no simulator twin"), std::string::npos) << md;
 }
 
 TEST(Report, ReadingAMissingOrBrokenFileNamesIt) {
