@@ -90,7 +90,8 @@ Status BenchCgroups::add(const std::string& child) {
   std::istringstream parts(child);
   for (std::string part; std::getline(parts, part, '/');) {
     if (part.empty()) continue;
-    prefix = prefix.empty() ? part : prefix + "/" + part;
+    if (!prefix.empty()) prefix += '/';
+    prefix += part;
     levels.push_back(prefix);
   }
   for (const auto& level : levels) {

@@ -218,7 +218,7 @@ ServiceRun service_run_from_wrk(const std::string& name, const WrkSummary& wrk) 
 std::string wrk_done_script(uint64_t random_range_bytes) {
   std::ostringstream lua;
   if (random_range_bytes > 0) {
-    const uint64_t chunk = 64 * 1024;
+    const uint64_t chunk = 64ull * 1024ull;
     const uint64_t chunks = std::max<uint64_t>(1, random_range_bytes / chunk);
     lua << "math.randomseed(os.time())\n"
         << "request = function()\n"

@@ -183,7 +183,7 @@ Status ScenarioBench::setup() {
   if (auto cpus = cgroups_->read(hostfs::Controller::kCpuset, "", "cpuset.cpus")) {
     usable_cpus_ = std::max(1, count_cpus(*cpus));
   } else {
-    usable_cpus_ = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+    usable_cpus_ = static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
   }
   if (scenario_.tenants_memory_limit_bytes > 0) {
     if (auto s = cgroups_->write(hostfs::Controller::kMemory, "tenants", "memory.limit_in_bytes",
@@ -305,11 +305,11 @@ Result<LatencyCounts> ScenarioBench::redis_load(const ServiceSpec& spec,
                                    std::to_string(spec.clients)};
   if (spec.kind == ServiceKind::redis_aof_set) {
     for (const char* a :
-         {"-n", "300", "-r", "100000", "SET", "key:__rand_int__", "0123456789abcdef"}) {
+         {"-n", "200", "-r", "100000", "SET", "key:__rand_int__", "0123456789abcdef"}) {
       argv.emplace_back(a);
     }
   } else {
-    for (const char* a : {"-n", "1000", "LRANGE", "mylist", "0", "599"}) argv.emplace_back(a);
+    for (const char* a : {"-n", "500", "LRANGE", "mylist", "0", "599"}) argv.emplace_back(a);
   }
   const bool bursty = scenario_.burst_on.count() > 0;
   const auto cycle = scenario_.burst_on + scenario_.burst_off;
@@ -644,6 +644,7 @@ ServiceRun median_service_run(const std::vector<ServiceRun>& runs) {
   };
   const auto field = [&](double ServiceRun::*member) {
     std::vector<double> v;
+    v.reserve(runs.size());
     for (const auto& r : runs) v.push_back(r.*member);
     return median(v);
   };
@@ -679,7 +680,10 @@ Result<BenchPlan> plan_bench(const BenchOptions& options) {
     if (!s) {
       std::string known;
       for (const auto& k : all_scenarios()) known += (known.empty() ? "" : ", ") + k.name;
-      return Error{"unknown scenario '" + name + "' (known: " + known + ")"};
+      std::string message = "unknown scenario '" + name + "' (known: ";
+      message += known;
+      message += ")";
+      return Error{message};
     }
     plan.scenarios.push_back(*s);
   }
@@ -698,9 +702,9 @@ Result<BenchPlan> plan_bench(const BenchOptions& options) {
   }
   plan.repetitions = options.repetitions > 0 ? options.repetitions : (options.short_mode ? 1 : 3);
   plan.warmup =
-      options.warmup.count() > 0 ? options.warmup : milliseconds(options.short_mode ? 1000 : 2000);
+      options.warmup.count() > 0 ? options.warmup : milliseconds(options.short_mode ? 1000 : 1500);
   plan.measure = options.measure.count() > 0 ? options.measure
-                                             : milliseconds(options.short_mode ? 3000 : 5000);
+                                             : milliseconds(options.short_mode ? 3000 : 4000);
   if (plan.repetitions > 100) return Error{"--repetitions must be between 1 and 100"};
   return plan;
 }
@@ -750,6 +754,7 @@ Result<BenchOutcome> run_bench(const BenchOptions& options, const BenchPlan& pla
       }
       log(alone_line);
       for (const auto controller : plan.controllers) {
+        const auto slot_start = steady_clock::now();
         auto run = bench.run(controller, rep, outcome.problems);
         if (!run) {
           return Error{"scenario " + scenario.name + " " + std::string(to_string(controller)) +
@@ -765,6 +770,11 @@ Result<BenchOutcome> run_bench(const BenchOptions& options, const BenchPlan& pla
           rate << std::fixed << b.work_per_s;
           line += ", " + b.name + " " + rate.str() + " " + b.unit;
         }
+        std::ostringstream took;
+        took.precision(1);
+        took << std::fixed
+             << std::chrono::duration<double>(steady_clock::now() - slot_start).count();
+        line += " (" + took.str() + " s)";
         log(line);
         results.runs.push_back(std::move(*run));
       }

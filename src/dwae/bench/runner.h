@@ -20,8 +20,8 @@ struct BenchOptions {
   bool short_mode = false;
   int repetitions = 0;                          // 0: 3 (short mode: 1)
   std::vector<Controller> controllers;          // empty: all available (short mode: none, feedback)
-  std::chrono::milliseconds warmup{0};          // 0: 2 s (short mode: 1 s)
-  std::chrono::milliseconds measure{0};         // 0: 5 s (short mode: 3 s)
+  std::chrono::milliseconds warmup{0};          // 0: 1.5 s (short mode: 1 s)
+  std::chrono::milliseconds measure{0};         // 0: 4 s (short mode: 3 s)
   std::string dwae_binary;                      // runs the agent (`dwae run --config`)
   std::string model_path;                       // for ppo; ppo is left out when the file is missing
   std::function<void(const std::string&)> log;  // one progress line at a time
