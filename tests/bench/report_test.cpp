@@ -168,6 +168,18 @@ TEST(Report, WithoutATwinTheSimulatorSectionSaysSo) {
   EXPECT_NE(md.find("no simulator twin"), std::string::npos) << md;
 }
 
+TEST(Report, AnUnwritableDirectoryIsAnError) {
+  test::TempDir dir;
+  dir.write("file", "not a directory");
+  ReportOptions o = with_source_twins();
+  o.compare_with_simulator = false;
+  auto files =
+      write_report(sample_results(), std::filesystem::path(dir.path()) / "file" / "out", o);
+  ASSERT_FALSE(files.ok());
+  EXPECT_NE(files.error().message.find("cannot create"), std::string::npos)
+      << files.error().message;
+}
+
 TEST(Report, ReadingAMissingOrBrokenFileNamesIt) {
   test::TempDir dir;
   auto missing = read_results_json(std::filesystem::path(dir.path()) / "nope.json");

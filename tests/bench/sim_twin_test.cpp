@@ -125,6 +125,7 @@ SimControllerResult sim_controller(Controller c, double worst_ratio) {
   SimControllerResult s;
   s.controller = c;
   s.worst_p99_ratio = worst_ratio;
+  s.work_conservation = 0.9;
   return s;
 }
 
@@ -145,6 +146,7 @@ TEST(SimTwin, AgreementOnDirectionAndRanking) {
   EXPECT_DOUBLE_EQ(a.rank_tau, 1.0);
   ASSERT_EQ(a.controllers.size(), 3u);
   EXPECT_EQ(a.controllers[2].real_trend, Trend::lower);
+  EXPECT_DOUBLE_EQ(a.controllers[2].sim_work_conservation, 0.9);
 
   // The simulator sees feedback make things worse: the directions part.
   sim.controllers[2].worst_p99_ratio = 12;

@@ -71,6 +71,10 @@ std::string percent(const Spread& s) {
   return out;
 }
 
+std::string percent(double v) {
+  return std::isfinite(v) ? fixed(v * 100, 0) + " %" : "n/a";
+}
+
 std::string score(const Spread& s) {
   if (s.empty() || !std::isfinite(s.mean)) return "n/a";
   std::string out = fixed(s.mean, 2);
@@ -263,16 +267,18 @@ void sim_section(std::ostringstream& md, const std::vector<ScenarioAgreement>& a
        << " | " << (std::isfinite(a.rank_tau) ? fixed(a.rank_tau, 2) : "n/a") << " |\n";
   }
   md << "\n| scenario | controller | real P99 / alone | sim P99 / alone | real vs none | sim vs "
-        "none | same direction |\n|---|---|---|---|---|---|---|\n";
+        "none | same direction | real work conservation | sim work conservation |\n"
+        "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& a : agreements) {
     if (!a.error.empty()) {
-      md << "| " << a.scenario << " | | | | | | " << md_escape(a.error) << " |\n";
+      md << "| " << a.scenario << " | | | | | | " << md_escape(a.error) << " | | |\n";
       continue;
     }
     for (const auto& c : a.controllers) {
       if (!c.sim_error.empty()) {
         md << "| " << a.scenario << " | " << to_string(c.controller) << " | " << ratio(c.real_ratio)
-           << " | n/a | | | simulator: " << md_escape(c.sim_error) << " |\n";
+           << " | n/a | | | simulator: " << md_escape(c.sim_error) << " | "
+           << percent(c.real_work_conservation) << " | n/a |\n";
         continue;
       }
       const bool judged = c.controller != Controller::none && c.real_trend != Trend::unknown &&
@@ -281,7 +287,9 @@ void sim_section(std::ostringstream& md, const std::vector<ScenarioAgreement>& a
          << " | " << ratio(c.sim_ratio) << " | "
          << (c.controller == Controller::none ? "-" : to_string(c.real_trend)) << " | "
          << (c.controller == Controller::none ? "-" : to_string(c.sim_trend)) << " | "
-         << (judged ? (c.agree ? "yes" : "**no**") : "-") << " |\n";
+         << (judged ? (c.agree ? "yes" : "**no**") : "-") << " | "
+         << percent(c.real_work_conservation) << " | " << percent(c.sim_work_conservation)
+         << " |\n";
     }
   }
   md << "\n";

@@ -207,6 +207,8 @@ ScenarioAgreement compare_sim_real(const ScenarioSummary& real, const SimTwinRes
     if (sc == nullptr || rc.worst_p99_ratio.empty()) continue;
     ControllerAgreement a;
     a.controller = rc.controller;
+    a.real_work_conservation = rc.work_conservation.empty() ? kNaN : rc.work_conservation.mean;
+    a.sim_work_conservation = sc->error.empty() ? sc->work_conservation : kNaN;
     if (!sc->error.empty()) {
       a.real_ratio = rc.worst_p99_ratio.mean;
       a.sim_ratio = kNaN;

@@ -61,6 +61,7 @@ Trend trend_vs_none(double ratio, double none_ratio);
 struct ControllerAgreement {
   Controller controller = Controller::none;
   double real_ratio = 0, sim_ratio = 0;  // worst P99 ratio: real mean over repetitions, sim
+  double real_work_conservation = 0, sim_work_conservation = 0;  // shown, not judged
   Trend real_trend = Trend::unknown, sim_trend = Trend::unknown;
   bool agree = false;     // same trend vs none (none itself is not judged)
   std::string sim_error;  // why the simulator could not run this controller
