@@ -92,7 +92,7 @@ class Rng {
   double uniform() { return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53; }
   // Exponential with mean 1 (ziggurat: one draw and a table look-up in 99 % of cases). The
   // common case is inline; the rejection steps continue out of line with the same draws.
-  double standard_exponential() {
+  [[gnu::always_inline]] double standard_exponential() {
     const ZigguratTable& t = detail::exponential_table();
     const uint64_t bits = next();
     const size_t i = bits & 0xff;
@@ -104,7 +104,7 @@ class Rng {
   }
   double exponential(double mean) { return mean * standard_exponential(); }
   // Standard normal (ziggurat; the tail beyond R by Marsaglia's method).
-  double normal() {
+  [[gnu::always_inline]] double normal() {
     const ZigguratTable& t = detail::normal_table();
     const uint64_t bits = next();
     const size_t i = bits & 0xff;

@@ -83,6 +83,7 @@ SimHost::SimHost(const Scenario& scenario, ManualClock& clock)
     w->work_lognormal =
         Rng::LognormalParams::of(static_cast<double>(spec.service.mean.count()), spec.service.cv);
     w->heap_bytes = static_cast<double>(spec.gc.live_bytes);
+    w->working_set_bytes = static_cast<double>(spec.memory.working_set_bytes);
     w->accesses_per_cpu_ns =
         spec.memory.memory_bound / static_cast<double>(scenario_.host.local_memory_latency.count());
     w->leak_bytes_per_ns = spec.memory.leak_bytes_per_second / kNsPerS;
@@ -176,6 +177,7 @@ void SimHost::derive(WorkloadState& w) {
   w.memory_limits.low = t.memory_low_bytes.value_or(0);
   w.memory_limits.high = t.memory_high_bytes.value_or(kNoLimit);
   w.memory_limits.max = t.memory_max_bytes.value_or(kNoLimit);
+  w.protected_bytes = static_cast<double>(std::max(w.memory_limits.low, w.memory_limits.min));
   w.memory_quiet = false;
   w.io.weight = t.io_weight.value_or(100);
   w.io.limit_iops = 0;
@@ -392,7 +394,8 @@ void SimHost::kill(WorkloadState& w, double now) {
   w.restart_until_ns = now + kRestartNs;
 }
 
-void SimHost::step_phases(WorkloadState& w, double t0, double dt) {
+// Inline: called once per workload per step, from step() only.
+[[gnu::always_inline]] inline void SimHost::step_phases(WorkloadState& w, double t0, double dt) {
   const WorkloadSpec& s = *w.spec;
   w.bandwidth.advance_to(t0);
   if (w.bursts) {
@@ -450,7 +453,7 @@ void SimHost::step_memory(double t0, double dt, double wanted_sum, double reclai
     }
     double taken = 0;
     if (excess > 0) {
-      const double prot = static_cast<double>(std::max(w->memory_limits.low, w->memory_limits.min));
+      const double prot = w->protected_bytes;
       const double share = reclaimable_sum > 0 ? std::max(0.0, wanted - prot) / reclaimable_sum : 0;
       taken = excess * share;
     }
@@ -815,7 +818,8 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   cm.remote_accesses += accesses * w.remote_share;
 }
 
-void SimHost::step_bulk(WorkloadState& w, double t0, double dt) {
+// Inline: called once per bulk workload per step, from step() only.
+[[gnu::always_inline]] inline void SimHost::step_bulk(WorkloadState& w, double t0, double dt) {
   const WorkloadSpec& s = *w.spec;
   const double used = w.allocation * dt;
   w.bandwidth.charge(t0, dt, used, w.demand > 0, std::min(w.demand, w.cpu_count));
@@ -883,11 +887,10 @@ void SimHost::step(double t0, double dt) {
   for (size_t i = 0; i < n; ++i) {
     WorkloadState& w = *workloads_[i];
     step_phases(w, t0, dt);
-    const double wanted =
-        static_cast<double>(w.spec->memory.working_set_bytes) + w.leaked_bytes + w.heap_bytes;
+    const double wanted = w.working_set_bytes + w.leaked_bytes + w.heap_bytes;
     w.wanted_bytes = wanted;
     totals.wanted_sum += wanted;
-    const double prot = static_cast<double>(std::max(w.memory_limits.low, w.memory_limits.min));
+    const double prot = w.protected_bytes;
     totals.reclaimable_sum += std::max(0.0, wanted - prot);
     // Caps: cpuset size and CFS bandwidth.
     w.cap_cores = w.bandwidth.cap_cores(dt);
