@@ -39,8 +39,19 @@ static inline __u32 dwae_sched_delay_bucket(__u64 v) {
   return b < DWAE_SCHED_HIST_BUCKETS ? b : DWAE_SCHED_HIST_BUCKETS - 1;
 }
 
-/* Capacity of the per-CPU aggregation map: cgroups with activity between two drains. */
+/* Capacity of the per-CPU overflow hash: cgroups without a slot with activity between two
+ * drains. */
 #define DWAE_SCHED_MAX_CGROUPS 10240
+
+/* Cgroups with a slot of their own in the per-CPU record array (slot 0 means "none": such a
+ * cgroup's events go to the overflow hash until user space gives it a slot at a drain). The
+ * array holds two halves of this many records, one written while the other is drained. */
+#define DWAE_SCHED_SLOTS 1024
+/* Entries of the direct-mapped cgroup id -> slot table (a power of two, 4 x the slots, so
+ * that a cgroup rarely finds both of its two candidate entries taken). */
+#define DWAE_SCHED_SLOT_TABLE 4096
+/* Entries of each CPU's css_set -> attribution cache (a power of two). */
+#define DWAE_SCHED_CSET_CACHE 256
 
 /* Which cgroup a task is attributed to (the `attribution_mode` global, set before load). */
 enum dwae_sched_attribution {

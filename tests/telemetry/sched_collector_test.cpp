@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "support/cgroup_sandbox.h"
+#include "telemetry_test_support.h"
 
 namespace dwae::telemetry {
 namespace {
@@ -198,6 +200,52 @@ TEST(SchedCollector, DrainEmptiesTheMap) {
   // Two hogs for 0.3 s get 0.6 CPU-s on an idle host, under 0.1 when the host is loaded.
   EXPECT_GT(h1.on_cpu_ns, 30'000'000u);
   EXPECT_LT(h2.on_cpu_ns * 20, h1.on_cpu_ns);
+}
+
+// True once `pid` has exited (a zombie: the sandbox reaps it, so the pid stays ours meanwhile).
+bool has_exited(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const size_t paren = stat.rfind(')');
+  return !in || paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z';
+}
+
+// Drains again and again while a pipe ping-pong runs, so the record halves switch under it: the
+// switches charged to its cgroup equal the kernel's own per-thread counters (nothing lost or
+// counted twice at a drain). The few switches of the process before it joined the cgroup and
+// after it read its counters are the slack.
+TEST(SchedCollector, SwitchCountsMatchTheKernelAcrossConcurrentDrains) {
+  CgroupSandbox sandbox;
+  const CpuHierarchy cpu = cpu_hierarchy(sandbox);
+  SchedCollector collector = create_or_die(cpu.mode);
+  sandbox.create("pingpong");
+  const CgroupId id = cgroup_id_of(sandbox.dir(cpu.controller, "pingpong")).value();
+  const std::string out = "/tmp/dwae-pingpong-" + std::to_string(::getpid());
+  std::remove(out.c_str());
+  ASSERT_TRUE(collector.drain().ok());
+  const pid_t pid = sandbox.spawn({test_support::kWorkload, "pingpong", "30000", out}, "pingpong");
+  uint64_t ours = 0;
+  uint64_t with_slot_drains = 0;
+  int drains = 0;
+  for (bool done = false; !done;) {
+    done = has_exited(pid);
+    auto drained = collector.drain();
+    ASSERT_TRUE(drained.ok()) << drained.error().message;
+    ++drains;
+    ours += stats_of(*drained, id).switches;
+    if (collector.cgroups_with_slot() > 0) ++with_slot_drains;
+    if (!done) std::this_thread::sleep_for(milliseconds(3));
+  }
+  const uint64_t kernel = read_u64(out);
+  std::remove(out.c_str());
+  std::cout << "ours=" << ours << " kernel=" << kernel << " drains=" << drains
+            << " cgroups_with_slot=" << collector.cgroups_with_slot() << "\n";
+  EXPECT_GT(kernel, 60'000u);  // 2 switches per round trip at least
+  EXPECT_GT(drains, 3);
+  EXPECT_GT(with_slot_drains, 1u);  // the cgroup left the overflow hash for a slot
+  EXPECT_NEAR(static_cast<double>(ours), static_cast<double>(kernel),
+              0.002 * static_cast<double>(kernel) + 10);
 }
 
 TEST(SchedCollector, CreateFailsWithAReasonWithoutKernelBtf) {

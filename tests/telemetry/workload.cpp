@@ -5,6 +5,10 @@
 //   serve ADDRESS PORT                                 accept one TCP connection, read to EOF
 //   send ADDRESS PORT BYTES                            connect (retrying) and send BYTES
 //   spawn COUNT                                        fork+exec /bin/true COUNT times
+//   pingpong ROUNDS OUT_FILE                           two threads bounce a byte ROUNDS times
+//                                                      through pipes; writes the context
+//                                                      switches of both threads (the kernel's
+//                                                      own per-thread counters) to OUT_FILE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,8 +22,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -128,6 +134,42 @@ int spawn(long count) {
   return 0;
 }
 
+// Voluntary + involuntary context switches of the calling thread so far.
+long long own_context_switches() {
+  std::ifstream in("/proc/thread-self/status");
+  std::string line;
+  long long total = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+        line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+      total += std::stoll(line.substr(line.find(':') + 1));
+    }
+  }
+  return total;
+}
+
+int pingpong(long rounds, const char* out_path) {
+  int ab[2];
+  int ba[2];
+  if (::pipe(ab) != 0 || ::pipe(ba) != 0) return fail("pipe");
+  long long peer_switches = 0;
+  std::thread peer([&] {
+    char c = 0;
+    for (long i = 0; i < rounds; ++i) {
+      if (::read(ab[0], &c, 1) != 1 || ::write(ba[1], &c, 1) != 1) break;
+    }
+    peer_switches = own_context_switches();
+  });
+  char c = 'x';
+  for (long i = 0; i < rounds; ++i) {
+    if (::write(ab[1], &c, 1) != 1 || ::read(ba[0], &c, 1) != 1) break;
+  }
+  peer.join();
+  std::ofstream out(out_path);
+  out << own_context_switches() + peer_switches << "\n";
+  return out ? 0 : fail("write OUT_FILE");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,6 +180,7 @@ int main(int argc, char** argv) {
   if (cmd == "serve" && argc == 4) return serve(argv[2], argv[3]);
   if (cmd == "send" && argc == 5) return send_bytes(argv[2], argv[3], std::atoll(argv[4]));
   if (cmd == "spawn" && argc == 3) return spawn(std::atol(argv[2]));
-  std::fprintf(stderr, "usage: workload io|touch|serve|send|spawn ...\n");
+  if (cmd == "pingpong" && argc == 4) return pingpong(std::atol(argv[2]), argv[3]);
+  std::fprintf(stderr, "usage: workload io|touch|serve|send|spawn|pingpong ...\n");
   return 2;
 }

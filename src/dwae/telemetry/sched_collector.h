@@ -3,6 +3,7 @@
 // migrations accumulated in the kernel since the previous drain.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -72,20 +73,34 @@ class SchedCollector {
   SchedCollector& operator=(const SchedCollector&) = delete;
   ~SchedCollector();
 
-  // Reads and clears the in-kernel aggregates in one step (batch lookup-and-delete), summing
-  // the per-CPU copies: what every cgroup did since the previous drain.
+  // What every cgroup did since the previous drain, the per-CPU copies summed; nothing is lost
+  // or counted twice between two drains. The programs write one half of a double-buffered
+  // per-CPU array (cgroups with a slot) and an overflow hash (cgroups without one yet): the
+  // drain switches halves, runs a program on every CPU (which waits out writers of the old
+  // half and credits the running task's on-CPU time), reads and zeroes the old half, and
+  // reads-and-deletes the hash in one step (batch lookup-and-delete). Cgroups found in the hash
+  // get a slot for the next interval, while slots last.
   Result<SchedStatsByCgroup> drain();
 
   CgroupAttribution attribution() const { return attribution_; }
+  // Cgroups with a slot of their own (the fast path), out of DWAE_SCHED_SLOTS - 1.
+  size_t cgroups_with_slot() const { return slot_cgroups_.size() - 1; }
 
  private:
-  SchedCollector(sched_bpf* skel, CgroupAttribution attribution, bool credit_running, int cpus);
-  Status credit_running_tasks();
+  SchedCollector(sched_bpf* skel, CgroupAttribution attribution, int cpus);
+  Status switch_halves();
+  Status drain_slots(uint32_t half, SchedStatsByCgroup& out);
+  void give_slot(CgroupId id);
 
   sched_bpf* skel_ = nullptr;
   CgroupAttribution attribution_ = CgroupAttribution::kUnified;
-  bool credit_running_ = true;
   int possible_cpus_ = 0;
+  // Slot -> cgroup id (slot 0: none) and the reverse, as handed to the kernel.
+  std::vector<CgroupId> slot_cgroups_{0};
+  std::unordered_map<CgroupId, uint32_t> slot_of_;
+  std::vector<bool> table_taken_;       // entries of the kernel's direct-mapped id -> slot table
+  std::vector<std::byte> slot_values_;  // drain buffers, kept between drains
+  std::vector<uint32_t> slot_keys_;
 };
 
 // The cgroup id of a cgroup directory (its inode number), to match drained ids with
