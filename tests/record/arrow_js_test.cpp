@@ -11,6 +11,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "dwae/record/raw_event_schema.h"
 #include "dwae/record/recording.h"
 #include "record/record_support.h"
 #include "support/temp_dir.h"
@@ -167,6 +168,58 @@ TEST(ArrowJs, ApacheArrowReadsOurRecordingWithTheDocumentedSchemaAndOurValues) {
   const auto [status, output] =
       run("node " + source + "/tests/record/check_recording.cjs " + modules + " " + path + " " +
           expected_path + " " + source + "/docs/telemetry.md");
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_NE(output.find("all as expected"), std::string::npos) << output;
+  std::cout << output;
+}
+
+TEST(ArrowJs, ApacheArrowReadsOurRawEventRecording) {
+  const std::string modules = std::string(DWAE_SOURCE_DIR) + "/tools/node_modules";
+  ASSERT_TRUE(std::filesystem::exists(modules + "/apache-arrow/package.json"))
+      << "apache-arrow is missing from " << modules << ": run scripts/setup";
+
+  dwae::test::TempDir dir;
+  const std::string path = dir.path() + "/raw.arrow";
+  auto writer = RawEventWriter::create(path, "host:js-check");
+  ASSERT_TRUE(writer.ok()) << writer.error().message;
+  json batches = json::array();
+  for (uint64_t b = 0; b < 4; ++b) {
+    std::vector<RawEventRow> rows;
+    json expected_rows = json::array();
+    for (uint64_t i = 0; i < 10 * b + 3; ++i) {
+      const uint64_t k = b * 100 + i;
+      const RawEventRow r{(UINT64_C(1) << 62) + k * 1'000'003,
+                          k + 4026531835ULL,
+                          UINT64_MAX - k,
+                          k << 33,
+                          static_cast<uint32_t>(4'000'000'000U - k),
+                          static_cast<uint16_t>(1 + k % 12),
+                          static_cast<uint16_t>(k % 3)};
+      rows.push_back(r);
+      expected_rows.push_back({{"time_ns", u64(r.time_ns)},
+                               {"cgroup_id", u64(r.cgroup_id)},
+                               {"kind", r.kind},
+                               {"pid", r.pid},
+                               {"cpu", r.cpu},
+                               {"value", u64(r.value)},
+                               {"aux", u64(r.aux)}});
+    }
+    ASSERT_TRUE(writer->write(rows, RawEventTotals{100 * b, 90 * b, b}).ok());
+    batches.push_back(std::move(expected_rows));
+  }
+  ASSERT_TRUE(writer->close().ok());
+  const json expected = {{"schema_metadata",
+                          {{"dwae.schema", "raw_events"},
+                           {"dwae.schema_version", "1"},
+                           {"dwae.source", "host:js-check"}}},
+                         {"batches", batches}};
+  const std::string expected_path = dir.path() + "/expected.json";
+  std::ofstream(expected_path) << expected.dump();
+
+  const std::string source = DWAE_SOURCE_DIR;
+  const auto [status, output] =
+      run("node " + source + "/tests/record/check_recording.cjs " + modules + " " + path + " " +
+          expected_path + " " + source + "/docs/telemetry.md raw-event-columns");
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("all as expected"), std::string::npos) << output;
   std::cout << output;

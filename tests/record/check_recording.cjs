@@ -1,13 +1,16 @@
 // Reads a DWAE recording with apache-arrow (an Arrow implementation independent of ours) and
 // checks it: the schema against the column table in docs/telemetry.md, the batch count, and
 // every value against the expectation the C++ test wrote as JSON.
-// Usage: node check_recording.cjs NODE_MODULES RECORDING EXPECTED_JSON TELEMETRY_MD
+// Usage: node check_recording.cjs NODE_MODULES RECORDING EXPECTED_JSON TELEMETRY_MD [TABLE]
+// TABLE names the documented column table (default recording-columns; raw-event-columns for a
+// raw-event recording).
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
 
-const [modules, recordingPath, expectedPath, docsPath] = process.argv.slice(2);
+const [modules, recordingPath, expectedPath, docsPath, table = 'recording-columns'] =
+  process.argv.slice(2);
 const arrow = require(path.join(modules, 'apache-arrow'));
 
 const failures = [];
@@ -60,11 +63,11 @@ function canonical(value) {
   return JSON.stringify(value);
 }
 
-// Columns documented between the recording-columns markers: name, type, nullable.
+// Columns documented between the TABLE markers: name, type, nullable.
 function documentedColumns(markdown) {
-  const begin = markdown.indexOf('<!-- recording-columns:begin -->');
-  const end = markdown.indexOf('<!-- recording-columns:end -->');
-  if (begin < 0 || end < begin) throw new Error(`${docsPath}: no recording column table`);
+  const begin = markdown.indexOf(`<!-- ${table}:begin -->`);
+  const end = markdown.indexOf(`<!-- ${table}:end -->`);
+  if (begin < 0 || end < begin) throw new Error(`${docsPath}: no ${table} table`);
   const columns = [];
   for (const line of markdown.slice(begin, end).split('\n')) {
     const m = line.match(/^\| `([a-z0-9_]+)` \| (.+?) \| (null)? ?\|/);

@@ -14,6 +14,7 @@
 #include "dwae/common/units.h"
 #include "dwae/config/loader.h"
 #include "dwae/hostfs/layout.h"
+#include "dwae/record/raw_event_recorder.h"
 #include "dwae/record/record_loop.h"
 #include "dwae/record/recording.h"
 #include "dwae/sim/runner.h"
@@ -121,6 +122,10 @@ int record_scenario(const RecordOptions& options, const record::RecordLoopOption
     for (const auto& d : load.diagnostics) std::cerr << d.format() << "\n";
     return kExitBadInput;
   }
+  if (!options.raw_events_path.empty()) {
+    std::cerr << "dwae record: --raw-events records this host's kernel events, not a scenario\n";
+    return kExitBadInput;
+  }
   const sim::Scenario scenario = std::move(*load.scenario);
   record::RecordLoopOptions loop = base;
   if (options.duration.empty()) loop.duration = scenario.duration;
@@ -147,6 +152,24 @@ int record_scenario(const RecordOptions& options, const record::RecordLoopOption
   return finish(*writer, summary, options.out_path);
 }
 
+Result<std::unique_ptr<record::RawEventRecorder>> start_raw_events(const RecordOptions& options) {
+  if (options.raw_sample_every == 0) return Error{"--raw-sample-every must be at least 1"};
+  auto layout = hostfs::detect_layout(hostfs::HostPaths{});
+  if (!layout) return Error{"cannot read the cgroup layout: " + layout.error().message};
+  record::RawEventRecorderOptions raw;
+  raw.path = options.raw_events_path;
+  raw.sample_every = options.raw_sample_every;
+  return record::RawEventRecorder::start(*layout, raw);
+}
+
+bool report_raw_events(const record::RawEventRecorderSummary& s, const std::string& path) {
+  std::cout << "dwae record: " << s.rows << " raw events, " << s.bytes << " bytes written to "
+            << path << " (seen " << s.totals.seen << ", sampled " << s.totals.sampled
+            << ", dropped " << s.totals.dropped << " = " << 100.0 * s.drop_share() << " %)\n";
+  if (!s.error.empty()) std::cerr << "dwae record: raw events: " << s.error << "\n";
+  return s.error.empty();
+}
+
 int record_host(const RecordOptions& options, const record::RecordLoopOptions& loop) {
   if (options.duration.empty()) {
     std::cerr << "dwae record: --duration is required when recording a host\n";
@@ -162,6 +185,15 @@ int record_host(const RecordOptions& options, const record::RecordLoopOptions& l
     std::cerr << "dwae record: " << writer.error().message << "\n";
     return kExitFailure;
   }
+  std::unique_ptr<record::RawEventRecorder> raw;
+  if (!options.raw_events_path.empty()) {
+    auto started = start_raw_events(options);
+    if (!started.ok()) {
+      std::cerr << "dwae record: --raw-events: " << started.error().message << "\n";
+      return kExitFailure;
+    }
+    raw = std::move(*started);
+  }
   const StopOnSignal stop_on_signal;
   const SteadyClock clock;
   const Nanos start = clock.now();
@@ -176,7 +208,9 @@ int record_host(const RecordOptions& options, const record::RecordLoopOptions& l
     }
   };
   const auto summary = record::record_loop(**source, *writer, loop, hooks);
-  return finish(*writer, summary, options.out_path);
+  const int code = finish(*writer, summary, options.out_path);
+  if (!raw) return code;
+  return report_raw_events(raw->stop(), options.raw_events_path) ? code : kExitFailure;
 }
 
 }  // namespace

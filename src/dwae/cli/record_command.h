@@ -1,8 +1,10 @@
 // `dwae record --out FILE [--duration D] [--period P] [--config FILE | --scenario FILE
 // [--policy NAME]]`: samples a host every period and writes the samples as an Arrow IPC stream
 // (schema: docs/telemetry.md, "Recording"). With a scenario, the simulated host is recorded.
+// `--raw-events FILE [--raw-sample-every N]` also records this host's raw eBPF events.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -18,6 +20,10 @@ struct RecordOptions {
   std::string config_path;        // real host: the config naming the workloads
   std::string scenario_path;      // record this simulator scenario instead of the host
   std::string policy = "static";  // with a scenario: the policy that steers it meanwhile
+  // Real host only: also record raw eBPF events (one in raw_sample_every) to this file, a
+  // second Arrow IPC stream (docs/telemetry.md, "Raw events").
+  std::string raw_events_path;
+  uint32_t raw_sample_every = 1;
 };
 
 // Exit codes: 0 ok, 2 bad input, 1 failure (including a recording without any tick).
