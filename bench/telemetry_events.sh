@@ -60,10 +60,19 @@ workloads:
     match: {cgroup: "/dwae-events-storm"}
 EOF
 # Recording starts first; the storm runs inside the recording's window.
-"$dwae" record --config "$work/config.yaml" --out "$work/samples.arrow" \
-  --duration "$((seconds + 2))s" --raw-events "$work/raw.arrow" >"$work/record.out" 2>&1 &
+# CPU time of the whole `dwae record` process (loading the BPF objects and the sample
+# recording included).
+(TIMEFORMAT='recorder_cpu_s user %U sys %S wall %R'
+ time "$dwae" record --config "$work/config.yaml" --out "$work/samples.arrow" \
+  --duration "$((seconds + 3))s" --raw-events "$work/raw.arrow") >"$work/record.out" 2>&1 &
 recorder=$!
-sleep 1
+# The raw-event file gets its schema once the collectors are loaded and attached; loading takes
+# seconds on a busy host.
+for _ in $(seq 600); do
+  [[ -s $work/raw.arrow ]] && break
+  sleep 0.1
+done
+sleep 0.5
 stress-ng --switch "$workers" -t "${seconds}s" --quiet
 wait "$recorder"
 cat "$work/record.out"
