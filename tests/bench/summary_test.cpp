@@ -156,6 +156,16 @@ TEST(Summary, MissingReferencesAreReportedNotGuessed) {
   EXPECT_FALSE(fb->goal.known);
 }
 
+TEST(Summary, NoInterferenceUnderNoneIsAProblem) {
+  BenchResults r = results_with({run(Controller::feedback, 0, 0.0011, 99)});
+  EXPECT_TRUE(summarise(r).scenarios[0].problems.empty());
+  r.runs[0].services[0].p99_s = 0.0011;
+  r.runs[1].services[0].p99_s = 0.0012;
+  const Summary s = summarise(r);
+  ASSERT_EQ(s.scenarios[0].problems.size(), 1u);
+  EXPECT_NE(s.scenarios[0].problems[0].find("no interference"), std::string::npos);
+}
+
 TEST(Summary, ScoresCompareOutsideTheirSpread) {
   EXPECT_EQ(compare_scores(spread_of({0.9, 0.92}), spread_of({0.5, 0.52})), Comparison::better);
   EXPECT_EQ(compare_scores(spread_of({0.5, 0.52}), spread_of({0.9, 0.92})), Comparison::worse);

@@ -146,6 +146,13 @@ void goal_section(std::ostringstream& md, const BenchResults& results, const Sum
        << (met.empty() ? "no controller" : met) << "; missed by "
        << (missed.empty() ? "no controller" : missed) << ".\n";
   }
+  bool noted = false;
+  for (const auto& s : summary.scenarios) {
+    for (const auto& p : s.problems) {
+      md << (noted ? "" : "\n") << "- note on " << s.scenario << ": " << md_escape(p) << "\n";
+      noted = true;
+    }
+  }
   md << "\n### Where DWAE meets the goal and where it does not\n\n";
   bool any = false;
   for (const auto& s : summary.scenarios) {

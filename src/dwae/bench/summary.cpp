@@ -288,6 +288,16 @@ Summary summarise(const BenchResults& results) {
       }
       ss.controllers.push_back(std::move(cs));
     }
+    // Without interference under none, a controller has nothing to win: say so rather than
+    // let "met" read as an achievement.
+    if (const ControllerSummary* none = ss.find(Controller::none);
+        none != nullptr && !none->worst_p99_ratio.empty() &&
+        none->worst_p99_ratio.mean <= kGoalP99Ratio) {
+      ss.problems.push_back("under none the services' P99 is already within " +
+                            ratio_text(kGoalP99Ratio) +
+                            " alone: the scenario showed no interference (or the alone run was "
+                            "disturbed), so its verdicts say little");
+    }
     summary.scenarios.push_back(std::move(ss));
   }
   return summary;

@@ -74,7 +74,8 @@ Comparison compare_scores(const Spread& candidate, const Spread& reference);
 struct ScenarioSummary {
   std::string scenario;
   std::vector<ControllerSummary> controllers;  // in the order of BenchResults::controllers
-  std::vector<std::string> problems;           // e.g. "no alone measurement for redis"
+  // e.g. "no alone measurement for redis", or no interference under none
+  std::vector<std::string> problems;
   const ControllerSummary* find(Controller c) const;
 };
 
