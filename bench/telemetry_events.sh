@@ -4,6 +4,7 @@
 #      `perf stat -e sched:sched_switch`, every eBPF collector loaded and drained every 200 ms;
 #      prints our switch count against perf's, BPF ns per program run (kernel run-time
 #      statistics), the drains' CPU time, ns per switch all included and the share of a core;
+#      then the same cost from CPU time without the statistics (pinned pipe ping-pong);
 #   2. raw-event mode: `dwae record --raw-events` (every event, one in one) during the same
 #      storm; prints raw events recorded to Arrow per second and the drop rate, read back from
 #      the file with apache-arrow (Node), the independent reader the tests use.
@@ -39,6 +40,12 @@ echo "switches_per_s_without_collectors $((alone / seconds))"
 echo
 echo "== 1. aggregation mode"
 "$events_bench" --seconds "$seconds" -- stress-ng --switch "$workers" -t "${seconds}s" --quiet
+echo "uptime: $(uptime)"
+
+echo
+echo "== 1b. the same cost without the run-time statistics: CPU time of a pinned pipe ping-pong"
+echo "   with and without the collectors (alternating; noisy on a busy host)"
+"$events_bench" --cpu-cost 100000 --repetitions 8
 echo "uptime: $(uptime)"
 
 echo

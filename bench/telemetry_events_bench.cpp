@@ -6,6 +6,11 @@
 // statistics per program (ns per run, runs) and the drains' CPU time. Needs root.
 //
 //   telemetry_events_bench [--seconds S] [--period-ms P] -- COMMAND...
+//   telemetry_events_bench --cpu-cost ROUND_TRIPS [--repetitions R]
+// The second form measures the cost without the run-time statistics (whose clock reads are a
+// large share of a short program's measured time on a VM): the CPU time of a pipe ping-pong of
+// two threads pinned to one CPU (every round trip is two switches and two wakeups, all charged
+// to the two threads), with the collectors attached and without, alternating.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/resource.h>
@@ -232,25 +237,102 @@ int run(int seconds, int period_ms, std::vector<std::string> command) {
   return 0;
 }
 
+// CPU time (user + system, both threads) of `rounds` pipe round trips on CPU 0.
+uint64_t ping_pong_cpu_ns(long rounds) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(0, &one);
+  cpu_set_t old;
+  ::sched_getaffinity(0, sizeof(old), &old);
+  ::sched_setaffinity(0, sizeof(one), &one);  // the peer thread inherits it
+  int ab[2];
+  int ba[2];
+  if (::pipe(ab) != 0 || ::pipe(ba) != 0) return 0;
+  const uint64_t before = process_cpu_ns();
+  std::thread peer([&] {
+    char c = 0;
+    for (long i = 0; i < rounds; ++i) {
+      if (::read(ab[0], &c, 1) != 1 || ::write(ba[1], &c, 1) != 1) break;
+    }
+  });
+  char c = 'x';
+  for (long i = 0; i < rounds; ++i) {
+    if (::write(ab[1], &c, 1) != 1 || ::read(ba[0], &c, 1) != 1) break;
+  }
+  peer.join();
+  const uint64_t used = process_cpu_ns() - before;
+  for (const int fd : {ab[0], ab[1], ba[0], ba[1]}) ::close(fd);
+  ::sched_setaffinity(0, sizeof(old), &old);
+  return used;
+}
+
+int cpu_cost(long rounds, int repetitions) {
+  auto layout = dwae::hostfs::detect_layout({});
+  if (!layout) return 1;
+  dwae::telemetry::TelemetryOptions o;
+  o.set_attribution_from(*layout);
+  o.read_cgroup_files = false;
+  o.read_task_schedstat = false;
+  o.log = [](const std::string&) {};
+  const double events = 4.0 * static_cast<double>(rounds);  // 2 switches + 2 wakeups each
+  double off_sum = 0;
+  double on_sum = 0;
+  for (int r = 0; r < repetitions; ++r) {
+    const uint64_t off = ping_pong_cpu_ns(rounds);
+    uint64_t on = 0;
+    {
+      dwae::telemetry::Telemetry t = dwae::telemetry::Telemetry::open(*layout, o);
+      if (!t.status().bpf_active) {
+        std::cerr << "eBPF off: " << t.status().bpf_problem << "\n";
+        return 1;
+      }
+      (void)t.drain();
+      on = ping_pong_cpu_ns(rounds);
+      (void)t.drain();
+    }
+    off_sum += static_cast<double>(off);
+    on_sum += static_cast<double>(on);
+    std::printf(
+        "repetition %d: cpu_ns_per_round_trip off %.0f on %.0f; per scheduler event %.1f ns\n", r,
+        static_cast<double>(off) / static_cast<double>(rounds),
+        static_cast<double>(on) / static_cast<double>(rounds),
+        (static_cast<double>(on) - static_cast<double>(off)) / events);
+  }
+  const double per_event = (on_sum - off_sum) / (events * repetitions);
+  std::printf(
+      "cpu_cost_ns_per_sched_event %.1f (mean of %d; 2 switches + 2 wakeups per round trip)\n",
+      per_event, repetitions);
+  std::printf("core_share_at_500k_sched_events_percent %.2f\n", per_event * 500'000 / 1e7);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int seconds = 5;
   int period_ms = 200;
   std::vector<std::string> command;
+  long cost_rounds = 0;
+  int repetitions = 5;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--seconds" && i + 1 < argc) {
+    if (a == "--cpu-cost" && i + 1 < argc) {
+      cost_rounds = std::stol(argv[++i]);
+    } else if (a == "--repetitions" && i + 1 < argc) {
+      repetitions = std::stoi(argv[++i]);
+    } else if (a == "--seconds" && i + 1 < argc) {
       seconds = std::stoi(argv[++i]);
     } else if (a == "--period-ms" && i + 1 < argc) {
       period_ms = std::stoi(argv[++i]);
     } else if (a == "--") {
       for (++i; i < argc; ++i) command.emplace_back(argv[i]);
     } else {
-      std::cerr << "usage: telemetry_events_bench [--seconds S] [--period-ms P] -- COMMAND...\n";
+      std::cerr << "usage: telemetry_events_bench [--seconds S] [--period-ms P] -- COMMAND...\n"
+                   "       telemetry_events_bench --cpu-cost ROUND_TRIPS [--repetitions R]\n";
       return 2;
     }
   }
+  if (cost_rounds > 0) return cpu_cost(cost_rounds, repetitions);
   if (command.empty()) {
     command = {"stress-ng", "--switch", "2", "-t", std::to_string(seconds) + "s", "--quiet"};
   }
