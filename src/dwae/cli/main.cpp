@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "dwae/cli/bench_command.h"
 #include "dwae/cli/commands.h"
 #include "dwae/cli/record_command.h"
 #include "dwae/cli/sim_command.h"
@@ -64,6 +65,12 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   record_cmd->add_option("--policy", record.policy, "With --scenario: static, rule or feedback")
       ->capture_default_str();
+  record_cmd->add_option("--raw-events", record.raw_events_path,
+                         "Also record this host's raw eBPF events to this Arrow IPC stream file");
+  record_cmd
+      ->add_option("--raw-sample-every", record.raw_sample_every,
+                   "With --raw-events: record one in N events (default 1: all)")
+      ->check(CLI::PositiveNumber);
 
   dwae::cli::RunOptions run;
   std::string run_period, run_duration, run_metrics, run_state_dir;
@@ -97,6 +104,24 @@ int main(int argc, char** argv) {
   status_cmd->add_option("--config", status.config_path, "Config file (for its state dir)");
   status_cmd->add_option("--state-dir", status.state_dir, "State directory of the agent");
 
+  dwae::cli::BenchCommandOptions bench;
+  auto* bench_cmd = app.add_subcommand(
+      "bench", "Benchmark this host: real services in test cgroups under each controller, report");
+  bench_cmd->add_option("SCENARIO", bench.scenarios, "Scenarios to run (default: all; --list)");
+  bench_cmd->add_flag("--short", bench.short_mode,
+                      "Smoke run: one scenario, one repetition, none and feedback");
+  bench_cmd->add_option("--out", bench.out_dir, "Report directory")->capture_default_str();
+  bench_cmd->add_option("--repetitions", bench.repetitions, "Repetitions (default 3)")
+      ->check(CLI::Range(1, 100));
+  bench_cmd->add_option("--controllers", bench.controllers,
+                        "Comma-separated: none, static-best, rule, feedback, ppo");
+  bench_cmd->add_option("--from", bench.from, "Re-report this results.json; measure nothing")
+      ->check(CLI::ExistingFile);
+  bench_cmd->add_option("--model", bench.model, "Policy file for ppo")->capture_default_str();
+  bench_cmd->add_option("--warmup", bench.warmup, "Load before measuring, per run (default 1.5s)");
+  bench_cmd->add_option("--duration", bench.measure, "Measured load per run (default 4s)");
+  bench_cmd->add_flag("--list", bench.list, "List the scenarios");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -107,6 +132,7 @@ int main(int argc, char** argv) {
   if (*check_cmd) return dwae::cli::run_check_config(check_path);
   if (*restore_cmd) return dwae::cli::run_restore(journal_path);
   if (*record_cmd) return dwae::cli::run_record(record);
+  if (*bench_cmd) return dwae::cli::run_bench_command(bench);
   if (*run_cmd) {
     const auto duration_of =
         [](const std::string& text,
