@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "bpf_program_stats.h"
 #include "dwae/hostfs/layout.h"
 #include "dwae/telemetry/bpf_support.h"
 #include "dwae/telemetry/collectors.h"
@@ -121,24 +122,7 @@ double pipe_round_trips(int rounds) {
   return ns / rounds;
 }
 
-// run_cnt and run_time_ns of every loaded program named dwae_* (ours), by name.
-std::map<std::string, std::pair<uint64_t, uint64_t>> dwae_program_stats() {
-  std::map<std::string, std::pair<uint64_t, uint64_t>> out;
-  uint32_t id = 0;
-  while (bpf_prog_get_next_id(id, &id) == 0) {
-    const int fd = bpf_prog_get_fd_by_id(id);
-    if (fd < 0) continue;
-    bpf_prog_info info{};
-    uint32_t len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && std::strncmp(info.name, "dwae_", 5) == 0) {
-      auto& s = out[info.name];
-      s.first += info.run_cnt;
-      s.second += info.run_time_ns;
-    }
-    ::close(fd);
-  }
-  return out;
-}
+using dwae::bench_support::dwae_program_stats;
 
 // Arg 0: nothing attached; 1: every collector in aggregation mode; 2: plus raw events (1 in 64).
 void BM_PipePingPong(benchmark::State& state) {
@@ -177,11 +161,11 @@ void BM_PipePingPong(benchmark::State& state) {
   ::sched_setaffinity(0, sizeof(old), &old);
   state.counters["ns_per_round_trip"] = ns_per_round;
   for (const auto& [name, s] : after) {
-    const auto b = before.count(name) ? before.at(name) : std::pair<uint64_t, uint64_t>{};
-    const uint64_t runs = s.first - b.first;
+    const auto b = before.count(name) ? before.at(name) : dwae::bench_support::ProgramStats{};
+    const uint64_t runs = s.runs - b.runs;
     if (runs == 0) continue;
     state.counters["ns_" + name.substr(5, 10)] =
-        static_cast<double>(s.second - b.second) / static_cast<double>(runs);
+        static_cast<double>(s.run_time_ns - b.run_time_ns) / static_cast<double>(runs);
   }
 }
 BENCHMARK(BM_PipePingPong)

@@ -133,6 +133,28 @@ std::pair<int, std::string> run(const std::string& command) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
+// Writes what apache-arrow must find in the Arrow file `path` (schema metadata and batches of
+// rows) and has tests/record/check_recording.cjs compare the two; `columns` names the section of
+// docs/telemetry.md that documents the schema ("" for the sample schema's).
+void expect_apache_arrow_reads(const std::string& path, const std::string& schema,
+                               const std::string& source, const json& batches,
+                               const std::string& columns = "") {
+  const json expected = {
+      {"schema_metadata",
+       {{"dwae.schema", schema}, {"dwae.schema_version", "1"}, {"dwae.source", source}}},
+      {"batches", batches}};
+  const std::string expected_path = path + ".expected.json";
+  std::ofstream(expected_path) << expected.dump();
+  const std::string root = DWAE_SOURCE_DIR;
+  const auto [status, output] =
+      run("node " + root + "/tests/record/check_recording.cjs " + root + "/tools/node_modules " +
+          path + " " + expected_path + " " + root + "/docs/telemetry.md" +
+          (columns.empty() ? "" : " " + columns));
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_NE(output.find("all as expected"), std::string::npos) << output;
+  std::cout << output;
+}
+
 TEST(ArrowJs, ApacheArrowReadsOurRecordingWithTheDocumentedSchemaAndOurValues) {
   const std::string modules = std::string(DWAE_SOURCE_DIR) + "/tools/node_modules";
   ASSERT_TRUE(std::filesystem::exists(modules + "/apache-arrow/package.json"))
@@ -156,21 +178,7 @@ TEST(ArrowJs, ApacheArrowReadsOurRecordingWithTheDocumentedSchemaAndOurValues) {
     batches.push_back(std::move(rows));
   }
   ASSERT_TRUE(writer->close().ok());
-  const json expected = {{"schema_metadata",
-                          {{"dwae.schema", "host_samples"},
-                           {"dwae.schema_version", "1"},
-                           {"dwae.source", "sim:js-check"}}},
-                         {"batches", batches}};
-  const std::string expected_path = dir.path() + "/expected.json";
-  std::ofstream(expected_path) << expected.dump();
-
-  const std::string source = DWAE_SOURCE_DIR;
-  const auto [status, output] =
-      run("node " + source + "/tests/record/check_recording.cjs " + modules + " " + path + " " +
-          expected_path + " " + source + "/docs/telemetry.md");
-  EXPECT_EQ(status, 0) << output;
-  EXPECT_NE(output.find("all as expected"), std::string::npos) << output;
-  std::cout << output;
+  expect_apache_arrow_reads(path, "host_samples", "sim:js-check", batches);
 }
 
 TEST(ArrowJs, ApacheArrowReadsOurRawEventRecording) {
@@ -208,21 +216,7 @@ TEST(ArrowJs, ApacheArrowReadsOurRawEventRecording) {
     batches.push_back(std::move(expected_rows));
   }
   ASSERT_TRUE(writer->close().ok());
-  const json expected = {{"schema_metadata",
-                          {{"dwae.schema", "raw_events"},
-                           {"dwae.schema_version", "1"},
-                           {"dwae.source", "host:js-check"}}},
-                         {"batches", batches}};
-  const std::string expected_path = dir.path() + "/expected.json";
-  std::ofstream(expected_path) << expected.dump();
-
-  const std::string source = DWAE_SOURCE_DIR;
-  const auto [status, output] =
-      run("node " + source + "/tests/record/check_recording.cjs " + modules + " " + path + " " +
-          expected_path + " " + source + "/docs/telemetry.md raw-event-columns");
-  EXPECT_EQ(status, 0) << output;
-  EXPECT_NE(output.find("all as expected"), std::string::npos) << output;
-  std::cout << output;
+  expect_apache_arrow_reads(path, "raw_events", "host:js-check", batches, "raw-event-columns");
 }
 
 }  // namespace
