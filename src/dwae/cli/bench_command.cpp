@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -83,6 +84,12 @@ int run_bench_command(const BenchCommandOptions& options) {
   if (!plan) {
     std::fprintf(stderr, "dwae bench: %s\n", plan.error().message.c_str());
     return kExitBadInput;
+  }
+  if (options.controllers.empty() && !options.short_mode &&
+      std::find(plan->controllers.begin(), plan->controllers.end(), bench::Controller::ppo) ==
+          plan->controllers.end()) {
+    std::fprintf(stderr, "dwae bench: ppo left out: no policy file at %s (--model FILE)\n",
+                 options.model.c_str());
   }
   if (::geteuid() != 0) {
     std::fprintf(stderr, "dwae bench: needs root (it creates cgroups and runs the agent)\n");
