@@ -40,8 +40,8 @@ struct TelemetryOptions {
   // File sources (cumulative counters). Every drain refreshes CPU usage and throttling,
   // memory in use and PSI; every full_stats_every-th drain (and the first after
   // set_workloads) reads all the statistics, and the drains between carry the rest forward.
-  bool read_cgroup_files = true;  // cgroup cpu/memory/io statistics and PSI
-  uint32_t full_stats_every = 5;  // 1 reads everything on every drain
+  bool read_cgroup_files = true;   // cgroup cpu/memory/io statistics and PSI
+  uint32_t full_stats_every = 25;  // 5 s at 200 ms; 1 reads everything on every drain
   // Run delay summed over the workload's threads: read only while the eBPF scheduling
   // collector does not run (it measures the same delay, for every wakeup, at lower cost).
   bool read_task_schedstat = true;
