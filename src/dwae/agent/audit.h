@@ -12,13 +12,14 @@
 #include <vector>
 
 #include "dwae/actuator/plan.h"
+#include "dwae/common/clock.h"
 #include "dwae/common/result.h"
 #include "dwae/host/host.h"
 #include "dwae/policy/explanation.h"
 
 namespace dwae::agent {
 
-using WallTime = std::chrono::system_clock::time_point;
+using WallTime = dwae::WallTime;
 
 struct AuditRecord {
   WallTime time;
@@ -78,6 +79,6 @@ Result<AuditQuery> read_audit(const std::string& path, const std::string& worklo
 // Plain words for one record: "09:12:03.200 cpu.weight 100 -> 125: raised by feedback because
 // ...; signals: ...; limited by rate-limit (...)".
 std::string explain_record(const AuditRecord& record);
-std::string format_wall_time(WallTime t);  // ISO 8601 UTC with milliseconds
+using dwae::format_wall_time;  // ISO 8601 UTC with milliseconds
 
 }  // namespace dwae::agent

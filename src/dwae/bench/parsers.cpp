@@ -4,10 +4,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
+
+#include "dwae/common/clock.h"
 
 namespace dwae::bench {
 namespace {
@@ -52,20 +53,6 @@ std::optional<uint64_t> whole(std::string_view word) {
   const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
   if (ec != std::errc{} || ptr != word.data() + word.size()) return std::nullopt;
   return value;
-}
-
-// "2026-11-26T11:32:54.123Z" as UTC.
-std::optional<std::chrono::system_clock::time_point> parse_utc(const std::string& s) {
-  std::tm tm{};
-  int ms = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  const std::time_t secs = ::timegm(&tm);
-  return std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(ms);
 }
 
 }  // namespace
@@ -288,7 +275,7 @@ std::vector<WeightPoint> weights_from_audit(std::string_view text,
     const json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) continue;
     if (j.value("result", "") != "applied" || !j.contains("time") || !j.contains("new")) continue;
-    const auto time = parse_utc(j.value("time", ""));
+    const auto time = parse_wall_time(j.value("time", ""));
     if (!time) continue;
     const std::string value_text = j.value("new", "");
     double value = 0;

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace dwae {
 
@@ -29,5 +32,11 @@ class ManualClock final : public Clock {
  private:
   Nanos now_;
 };
+
+// Wall-clock time as the audit trail and the status file write it: ISO 8601 UTC with
+// milliseconds, "2026-11-26T11:32:54.123Z". parse_wall_time reads exactly that form back.
+using WallTime = std::chrono::system_clock::time_point;
+std::string format_wall_time(WallTime t);
+std::optional<WallTime> parse_wall_time(std::string_view text);
 
 }  // namespace dwae
