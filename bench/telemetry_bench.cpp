@@ -22,6 +22,7 @@
 #include "dwae/telemetry/bpf_support.h"
 #include "dwae/telemetry/collectors.h"
 #include "dwae/telemetry/telemetry.h"
+#include "pipe_ping_pong.h"
 
 namespace {
 
@@ -98,27 +99,19 @@ void BM_TelemetryDrainAllCollectors(benchmark::State& state) {
 }
 BENCHMARK(BM_TelemetryDrainAllCollectors)->Unit(benchmark::kMicrosecond)->Iterations(200);
 
-// Two threads bounce a byte through two pipes: every round trip is two wakeups and two
-// context switches (on one CPU when pinned, so that every switch is a real one).
+// Nanoseconds per round trip of the pipe ping-pong (pipe_ping_pong.h).
 double pipe_round_trips(int rounds) {
-  int ab[2], ba[2];
-  if (::pipe(ab) != 0 || ::pipe(ba) != 0) return 0;
-  const auto start = std::chrono::steady_clock::now();
-  std::thread peer([&] {
-    char c;
-    for (int i = 0; i < rounds; ++i) {
-      if (::read(ab[0], &c, 1) != 1 || ::write(ba[1], &c, 1) != 1) break;
-    }
-  });
-  char c = 'x';
-  for (int i = 0; i < rounds; ++i) {
-    if (::write(ab[1], &c, 1) != 1 || ::read(ba[0], &c, 1) != 1) break;
+  std::chrono::steady_clock::time_point start;
+  double ns = 0;
+  if (!dwae::bench_support::pipe_ping_pong(
+          rounds, [&] { start = std::chrono::steady_clock::now(); },
+          [&] {
+            ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now() - start)
+                                         .count());
+          })) {
+    return 0;
   }
-  peer.join();
-  const double ns = static_cast<double>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count());
-  for (const int fd : {ab[0], ab[1], ba[0], ba[1]}) ::close(fd);
   return ns / rounds;
 }
 

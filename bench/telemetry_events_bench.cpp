@@ -31,6 +31,7 @@
 #include "bpf_program_stats.h"
 #include "dwae/hostfs/layout.h"
 #include "dwae/telemetry/telemetry.h"
+#include "pipe_ping_pong.h"
 
 namespace {
 
@@ -225,23 +226,10 @@ uint64_t ping_pong_cpu_ns(long rounds) {
   cpu_set_t old;
   ::sched_getaffinity(0, sizeof(old), &old);
   ::sched_setaffinity(0, sizeof(one), &one);  // the peer thread inherits it
-  int ab[2];
-  int ba[2];
-  if (::pipe(ab) != 0 || ::pipe(ba) != 0) return 0;
-  const uint64_t before = process_cpu_ns();
-  std::thread peer([&] {
-    char c = 0;
-    for (long i = 0; i < rounds; ++i) {
-      if (::read(ab[0], &c, 1) != 1 || ::write(ba[1], &c, 1) != 1) break;
-    }
-  });
-  char c = 'x';
-  for (long i = 0; i < rounds; ++i) {
-    if (::write(ab[1], &c, 1) != 1 || ::read(ba[0], &c, 1) != 1) break;
-  }
-  peer.join();
-  const uint64_t used = process_cpu_ns() - before;
-  for (const int fd : {ab[0], ab[1], ba[0], ba[1]}) ::close(fd);
+  uint64_t before = 0;
+  uint64_t used = 0;
+  dwae::bench_support::pipe_ping_pong(
+      rounds, [&] { before = process_cpu_ns(); }, [&] { used = process_cpu_ns() - before; });
   ::sched_setaffinity(0, sizeof(old), &old);
   return used;
 }
