@@ -115,6 +115,30 @@ TEST(CfsBandwidth, BurstCarriesUnusedRuntime) {
   EXPECT_EQ(b.nr_throttled, 1u);
 }
 
+// A request-driven workload holds the CPU only for the work it has (CFS gives a CPU away when
+// its thread blocks): a light single-threaded service beside 8 hog threads on 2 cores (the
+// steady-1to4 bench twin) leaves the hogs all it does not use, and the two never use more than
+// the host has.
+TEST(CpuShares, RequestServiceLeavesWhatItDoesNotUseToItsNeighbours) {
+  for (const double rate : {2000.0, 200.0}) {
+    Scenario s = test::host_with(2, Nanos{20'000'000'000});
+    s.quantum = Nanos{1'000'000};
+    s.classes.push_back(test::latency_class("ls"));
+    s.classes.push_back(test::batch_class("be"));
+    s.workloads.push_back(test::mm_service("svc", "ls", rate, Nanos{100'000}, 1));
+    s.workloads.push_back(test::batch("hogs", "be", 8));
+    ManualClock clock;
+    SimHost host(s, clock);
+    host.run_until(s.duration);
+    const double seconds = 20.0;
+    const double service = cpu_seconds(host, 0) / seconds, hogs = cpu_seconds(host, 1) / seconds;
+    // The service's own work: rate x 0.1 ms of CPU per second.
+    EXPECT_NEAR(service, rate * 100e-6, rate * 100e-6 * 0.05) << "rate " << rate;
+    EXPECT_NEAR(hogs, 2.0 - service, 0.02 * (2.0 - service)) << "rate " << rate;
+    EXPECT_LE(service + hogs, 2.0 * 1.001) << "rate " << rate;
+  }
+}
+
 TEST(CpuContention, WakeupDelayComesFromCompetitorsAndCpuIdleRemovesIt) {
   auto run = [](bool hogs_idle, uint32_t hog_weight) {
     Scenario s = test::host_with(4, Nanos{20'000'000'000});

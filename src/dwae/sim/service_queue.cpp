@@ -7,12 +7,12 @@
 namespace dwae::sim {
 
 ServiceQueue::ServiceQueue(uint32_t servers)
-    : servers_(std::max<uint32_t>(servers, 1)), thread_free_v_(servers_, 0.0) {}
+    : servers_(std::max<uint32_t>(servers, 1)), threads_(servers_, Thread{0.0, 0.0}) {}
 
 size_t ServiceQueue::drop_all() {
   const size_t dropped = pending_.size();
   pending_ = {};
-  thread_free_v_.assign(servers_, v0_);
+  threads_.assign(servers_, Thread{v0_, v0_});
   return dropped;
 }
 

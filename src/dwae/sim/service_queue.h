@@ -24,7 +24,20 @@ class ServiceQueue {
   uint32_t servers() const { return servers_; }
   size_t in_system() const { return pending_.size(); }
   size_t busy() const { return pending_.size() < servers_ ? pending_.size() : servers_; }
-
+  // The work (virtual ns) each thread still holds at `t_ns` (the current step's start, before
+  // begin_step), into `out` (one per thread); false, with `out` untouched, when every thread is
+  // free. A thread waiting for a CPU after its wakeup holds only the work after the wait.
+  bool queued_work(double t_ns, std::vector<double>& out) const {
+    if (pending_.empty()) return false;
+    const double v = virtual_at(t_ns);
+    out.resize(threads_.size());
+    for (size_t k = 0; k < threads_.size(); ++k) {
+      const Thread& thread = threads_[k];
+      const double left = thread.free_v - (thread.work_from_v > v ? thread.work_from_v : v);
+      out[k] = left > 0 ? left : 0;
+    }
+    return true;
+  }
   // Starts a step [t0_ns, t1_ns) in which every running thread does `speed` ns of work per ns.
   void begin_step(double t0_ns, double t1_ns, double speed) {
     // Carry virtual time across the step boundary at the old speed, then switch.
@@ -33,7 +46,19 @@ class ServiceQueue {
     speed_ = speed;
     inverse_speed_ = speed > 0 ? 1.0 / speed : 0;
     v1_ = virtual_at(t1_ns);
+    // The work its threads do inside the step: first what they already hold.
+    step_work_v_ = 0;
+    if (!pending_.empty()) {
+      for (const Thread& thread : threads_) {
+        const double from = thread.work_from_v > v0_ ? thread.work_from_v : v0_;
+        const double to = thread.free_v < v1_ ? thread.free_v : v1_;
+        if (to > from) step_work_v_ += to - from;
+      }
+    }
   }
+  // The work (virtual ns) its threads do inside the current step (so far, as requests arrive):
+  // the CPU it really used, whatever it asked for.
+  double step_work() const { return step_work_v_; }
   // A request arriving at `t_ns` (inside the step) needing `work_ns` of CPU. If it finds an
   // idle thread, that thread first waits `wakeup_delay_ns` for a CPU. Returns true when it
   // found an idle thread (a wakeup). A request that will be done before the step ends is
@@ -43,11 +68,17 @@ class ServiceQueue {
   bool arrive(double t_ns, double work_ns, double wakeup_delay_ns, double extra_ns, double tag,
               F&& on_done) {
     const double v = virtual_at(t_ns);
-    double start = thread_free_v_.front();
+    const Thread& first = threads_.front();
+    double start = first.free_v;
+    double work_from = first.work_from_v;
     const bool wakeup = start <= v;
-    if (wakeup) start = v + wakeup_delay_ns * speed_;
+    if (wakeup) {
+      start = v + wakeup_delay_ns * speed_;
+      work_from = start;
+    }
     const double end = start + work_ns;
-    replace_earliest_free(end);
+    replace_earliest_free({end, work_from});
+    if (end > start && start < v1_) step_work_v_ += (end < v1_ ? end : v1_) - start;
     if (end <= v1_ && speed_ > 0) {
       on_done(Completion{t_ns, real_at(end), extra_ns, tag});
     } else {
@@ -82,22 +113,29 @@ class ServiceQueue {
   uint32_t servers_;
   double t0_ = 0, v0_ = 0, speed_ = 1, inverse_speed_ = 1;
   double v1_ = 0;  // virtual time at the end of the step
-  // When each thread is next free, in virtual time: a min-heap whose top is replaced in place
+  double step_work_v_ = 0;
+  // When each thread is next free, in virtual time, and when the work of its current busy
+  // period started (after its wakeup wait): a min-heap by free_v whose top is replaced in place
   // (one sift-down per request instead of a pop and a push).
-  std::vector<double> thread_free_v_;
-  void replace_earliest_free(double v) {
-    const size_t n = thread_free_v_.size();
+  struct Thread {
+    double free_v;
+    double work_from_v;
+  };
+  std::vector<Thread> threads_;
+  void replace_earliest_free(Thread t) {
+    const size_t n = threads_.size();
     size_t i = 0;
     for (;;) {
       const size_t left = 2 * i + 1;
       if (left >= n) break;
       const size_t right = left + 1;
-      const size_t child = right < n && thread_free_v_[right] < thread_free_v_[left] ? right : left;
-      if (!(thread_free_v_[child] < v)) break;
-      thread_free_v_[i] = thread_free_v_[child];
+      const size_t child =
+          right < n && threads_[right].free_v < threads_[left].free_v ? right : left;
+      if (!(threads_[child].free_v < t.free_v)) break;
+      threads_[i] = threads_[child];
       i = child;
     }
-    thread_free_v_[i] = v;
+    threads_[i] = t;
   }
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
 };

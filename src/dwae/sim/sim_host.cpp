@@ -429,9 +429,83 @@ void SimHost::kill(WorkloadState& w, double now) {
     case WorkloadKind::kObjectReader:
       w.demand = restarting ? 0 : kIoBoundCpuCores;
       break;
-    default:
-      w.demand = gc ? s.threads : static_cast<double>(w.queue.busy());
+    default: {
+      // The step's arrivals and the work each brings are drawn now, before the CPU is shared:
+      // a request-driven workload asks for the CPU time its threads would run inside the step
+      // at full speed (the work they still hold, then each arrival on the thread that frees
+      // first), not for a whole CPU per busy thread; what it does not ask for goes to its
+      // neighbours (a CFS thread gives its CPU away when it blocks). The work speed is last
+      // step's (this step's follows from the sharing).
+      const double t1 = t0 + dt;
+      const double cpu_per_work = 1.0 / w.hw_speed;
+      const bool estimate = !gc && !restarting;
+      // When each thread frees at full speed (a min-heap), unless every thread is free and the
+      // step brings no more arrivals than threads (then each takes a free thread).
+      std::vector<double>& free_at = thread_free_at_;
+      bool queued = false;
+      double cpu_ns = 0;
+      if (estimate && w.queue.queued_work(t0, free_at)) {
+        queued = true;
+        for (double& f : free_at) {
+          const double busy_ns = f * cpu_per_work;
+          cpu_ns += std::min(busy_ns, dt);
+          f = t0 + busy_ns;
+        }
+        std::make_heap(free_at.begin(), free_at.end(), std::greater<>());
+      }
+      double next =
+          w.next_arrival_ns < 0 ? w.arrivals.next_after(t0, w.arrival_rng) : w.next_arrival_ns;
+      w.step_arrivals.clear();
+      while (next < t1) {
+        // Drawn even for an arrival that will fail (a restart): the n-th request brings the
+        // same work whatever happened before it.
+        const double work = sample_work(s.service, w.work_lognormal, w.work_rng);
+        w.step_arrivals.push_back({next, work});
+        if (estimate) {
+          if (!queued && w.step_arrivals.size() > s.threads) {
+            // More arrivals than threads: from here on they queue.
+            queued = true;
+            free_at.assign(s.threads, t0);
+            for (size_t k = 0; k + 1 < w.step_arrivals.size(); ++k) {
+              const auto& a = w.step_arrivals[k];
+              free_at[k] = a.at_ns + a.work_ns * cpu_per_work;
+            }
+            std::make_heap(free_at.begin(), free_at.end(), std::greater<>());
+          }
+          const double cpu = work * cpu_per_work;
+          if (queued) {
+            const double start = std::max(next, free_at.front());
+            cpu_ns += std::max(0.0, std::min(start + cpu, t1) - start);
+            std::pop_heap(free_at.begin(), free_at.end(), std::greater<>());
+            free_at.back() = start + cpu;
+            std::push_heap(free_at.begin(), free_at.end(), std::greater<>());
+          } else {
+            cpu_ns += std::min(cpu, t1 - next);
+          }
+        }
+        next = w.arrivals.next_after(next, w.arrival_rng);
+      }
+      w.next_arrival_ns = next;
+      if (gc) {
+        w.demand = s.threads;
+      } else if (restarting) {
+        w.demand = 0;
+      }
+      if (!estimate) {
+        w.cpu_correction_ns = 0;  // a pause or a restart starts the account afresh
+        w.cpu_estimate_ns = w.cpu_unclamped_ns = w.cpu_asked_ns = w.demand * dt;
+      } else {
+        // The estimate misses when threads wait for a CPU or run slower than full speed: work
+        // it counted in one step is done (and counted again) in the next. The correction takes
+        // that back, and adds work done beyond the estimate.
+        const double asked = cpu_ns + w.cpu_correction_ns;
+        w.cpu_estimate_ns = cpu_ns;
+        w.cpu_unclamped_ns = asked;
+        w.cpu_asked_ns = std::clamp(asked, 0.0, static_cast<double>(s.threads) * dt);
+        w.demand = w.cpu_asked_ns / dt;
+      }
       break;
+    }
   }
 }
 
@@ -686,6 +760,11 @@ void SimHost::step_hardware_speed(double smt) {
   }
 }
 
+// `used_ns`: the CPU time its threads ran inside the step.
+void SimHost::settle_cpu_request(WorkloadState& w, double used_ns) {
+  w.cpu_correction_ns = (used_ns - w.cpu_estimate_ns) + (w.cpu_unclamped_ns - w.cpu_asked_ns);
+}
+
 void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   const WorkloadSpec& s = *w.spec;
   const double t1 = t0 + dt;
@@ -694,8 +773,9 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   const double thread_share = w.thread_share;
   const double speed = paused ? 0.0 : thread_share * cpu_speed * (1.0 - w.stall);
   w.queue.begin_step(t0, t1, speed);
-  if (w.next_arrival_ns < 0) w.next_arrival_ns = w.arrivals.next_after(t0, w.arrival_rng);
-  if (w.queue.in_system() == 0 && w.next_arrival_ns >= t1 && t0 >= w.gc_pause_until_ns) {
+  const auto& step_arrivals = w.step_arrivals;
+  if (w.queue.in_system() == 0 && step_arrivals.empty() && t0 >= w.gc_pause_until_ns) {
+    settle_cpu_request(w, 0);
     return;  // idle all step: nothing runs, nothing is charged
   }
   ClassMetrics& cm = metrics_.classes[w.class_index];
@@ -725,8 +805,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   double cpu_used = 0;
   uint64_t arrivals = 0;
   const bool restarting = t0 < w.restart_until_ns;
-  double next_arrival = w.next_arrival_ns;
-  if (next_arrival < t1) {
+  if (!step_arrivals.empty()) {
     // Requests that finish inside the step are recorded as they arrive, the others at the end
     // of the step they finish in: an arrival never depends on completions (it takes the thread
     // that frees first, in virtual time), and a completion's time depends only on its step's
@@ -748,13 +827,13 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     double heap = w.heap_bytes;
     bool gc_pending = w.gc_pending;
     uint64_t failed = 0;
-    while (next_arrival < t1) {
-      const double a = next_arrival;
+    for (const WorkloadState::Arrival& arrival : step_arrivals) {
+      const double a = arrival.at_ns;
       ++arrivals;
       if (restarting) {
         ++failed;
       } else {
-        const double work = sample_work(s.service, w.work_lognormal, w.work_rng);
+        const double work = arrival.work_ns;
         const double wake = wake_max > 0 ? w.wakeup_rng.uniform() * wake_max : 0;
         double extra = 0;
         if (metadata) {
@@ -779,7 +858,6 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
           if (heap >= gc_heap) gc_pending = true;
         }
       }
-      next_arrival = w.arrivals.next_after(a, w.arrival_rng);
     }
     w.io.backlog_ops = io_backlog;
     w.net.offered_bytes = net_offered;
@@ -787,7 +865,6 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     w.runq_delay_total_ns = runq_total;
     w.heap_bytes = heap;
     w.gc_pending = gc_pending;
-    w.next_arrival_ns = next_arrival;
     w.requests_failed += failed;
     cm.requests_failed += failed;
   }
@@ -803,7 +880,12 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     cm.frames_missed += frames_missed;
   }
   metrics_.host.events += arrivals + done;
-  if (t0 < w.gc_pause_until_ns) cpu_used += static_cast<double>(s.threads) * dt;
+  double step_cpu_ns = w.queue.step_work() / cpu_speed;
+  if (t0 < w.gc_pause_until_ns) {
+    cpu_used += static_cast<double>(s.threads) * dt;
+    step_cpu_ns += static_cast<double>(s.threads) * dt;  // the collector's threads
+  }
+  settle_cpu_request(w, step_cpu_ns);
   const size_t busy = w.queue.busy();
   const bool active = w.queue.in_system() > 0 || arrivals > 0;
   w.bandwidth.charge(t0, dt, cpu_used, active, std::max(1.0, static_cast<double>(busy)));

@@ -51,6 +51,7 @@ class SimHost final : public HostSource, public Actuator {
   double smt_speed(double busy_cpus) const;  // work speed of a thread from SMT sharing
   void step_hardware_speed(double smt);
   void step_requests(WorkloadState& w, double t0, double dt);
+  static void settle_cpu_request(WorkloadState& w, double used_ns);
   void step_bulk(WorkloadState& w, double t0, double dt);
   void step_devices(double dt);
   void kill(WorkloadState& w, double now);
@@ -79,8 +80,9 @@ class SimHost final : public HostSource, public Actuator {
   std::vector<size_t> order_, index_;
   std::vector<double> cap_, level_, group_alloc_, footprint_, io_before_, runnable_;
   std::vector<ShareRequest> group_;
-  std::vector<IoQueue*> io_queues_;    // workloads that can issue I/O
-  std::vector<size_t> io_throughput_;  // bulk I/O workloads whose bytes are their throughput
+  std::vector<double> thread_free_at_;  // step_phases: a request workload's threads, full speed
+  std::vector<IoQueue*> io_queues_;     // workloads that can issue I/O
+  std::vector<size_t> io_throughput_;   // bulk I/O workloads whose bytes are their throughput
   bool any_llc_sensitive_ = false;
   std::vector<NetQueue*> net_queues_;
 };

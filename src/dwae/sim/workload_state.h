@@ -64,6 +64,12 @@ struct WorkloadState {
   double cap_cores = 0;     // CFS bandwidth cap for the step, in cores
   double wanted_bytes = 0;  // memory the workload needs this step
   double wakeup_wait_max_ns = 0;
+  // A request-driven workload's CPU request (step_phases): `cpu_estimate_ns` is what its
+  // threads would run in the step at full speed, `cpu_asked_ns` what it asked for (the
+  // estimate corrected by `cpu_correction_ns`, within 0..threads x step). The correction
+  // carries what the last step's estimate missed (its work done or not done as estimated)
+  // forward, so that over time a workload asks for the CPU it really used.
+  double cpu_estimate_ns = 0, cpu_asked_ns = 0, cpu_unclamped_ns = 0, cpu_correction_ns = 0;
 
   // Models.
   // One stream per use, so that what a policy changes (whether a wakeup waits, whether a
@@ -73,6 +79,12 @@ struct WorkloadState {
   CfsBandwidth bandwidth;
   ArrivalProcess arrivals;
   double next_arrival_ns = -1;
+  // The step's arrivals, drawn before the CPU is shared: their work bounds what the workload
+  // asks for. Kept from step to step (no allocation per step).
+  struct Arrival {
+    double at_ns, work_ns;
+  };
+  std::vector<Arrival> step_arrivals;
   Rng::LognormalParams work_lognormal;
   ServiceQueue queue;
   MemoryModel memory;
