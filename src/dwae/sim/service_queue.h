@@ -24,19 +24,18 @@ class ServiceQueue {
   uint32_t servers() const { return servers_; }
   size_t in_system() const { return pending_.size(); }
   size_t busy() const { return pending_.size() < servers_ ? pending_.size() : servers_; }
-  // The work (virtual ns) each thread still holds at `t_ns` (the current step's start, before
-  // begin_step), into `out` (one per thread); false, with `out` untouched, when every thread is
-  // free. A thread waiting for a CPU after its wakeup holds only the work after the wait.
-  bool queued_work(double t_ns, std::vector<double>& out) const {
-    if (pending_.empty()) return false;
+  // The work (virtual ns) its threads still hold at `t_ns` (the current step's start, before
+  // begin_step), each thread's counted up to `per_thread_cap`: what they can run in the next
+  // step. A thread waiting for a CPU after its wakeup holds only the work after the wait.
+  double queued_work(double t_ns, double per_thread_cap) const {
+    if (pending_.empty()) return 0;  // every thread is free
     const double v = virtual_at(t_ns);
-    out.resize(threads_.size());
-    for (size_t k = 0; k < threads_.size(); ++k) {
-      const Thread& thread = threads_[k];
+    double work = 0;
+    for (const Thread& thread : threads_) {
       const double left = thread.free_v - (thread.work_from_v > v ? thread.work_from_v : v);
-      out[k] = left > 0 ? left : 0;
+      if (left > 0) work += left < per_thread_cap ? left : per_thread_cap;
     }
-    return true;
+    return work;
   }
   // Starts a step [t0_ns, t1_ns) in which every running thread does `speed` ns of work per ns.
   void begin_step(double t0_ns, double t1_ns, double speed) {

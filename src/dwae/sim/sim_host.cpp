@@ -432,27 +432,16 @@ void SimHost::kill(WorkloadState& w, double now) {
     default: {
       // The step's arrivals and the work each brings are drawn now, before the CPU is shared:
       // a request-driven workload asks for the CPU time its threads would run inside the step
-      // at full speed (the work they still hold, then each arrival on the thread that frees
-      // first), not for a whole CPU per busy thread; what it does not ask for goes to its
-      // neighbours (a CFS thread gives its CPU away when it blocks). The work speed is last
-      // step's (this step's follows from the sharing).
+      // at full speed (the work they still hold, up to the step each, and the work of each
+      // arrival, up to what is left of the step after it), not for a whole CPU per busy
+      // thread; what it does not ask for goes to its neighbours (a CFS thread gives its CPU
+      // away when it blocks). The work speed is last step's (this step's follows from the
+      // sharing).
       const double t1 = t0 + dt;
       const double cpu_per_work = 1.0 / w.hw_speed;
       const bool estimate = !gc && !restarting;
-      // When each thread frees at full speed (a min-heap), unless every thread is free and the
-      // step brings no more arrivals than threads (then each takes a free thread).
-      std::vector<double>& free_at = thread_free_at_;
-      bool queued = false;
       double cpu_ns = 0;
-      if (estimate && w.queue.queued_work(t0, free_at)) {
-        queued = true;
-        for (double& f : free_at) {
-          const double busy_ns = f * cpu_per_work;
-          cpu_ns += std::min(busy_ns, dt);
-          f = t0 + busy_ns;
-        }
-        std::make_heap(free_at.begin(), free_at.end(), std::greater<>());
-      }
+      if (estimate) cpu_ns = w.queue.queued_work(t0, dt * w.hw_speed) * cpu_per_work;
       double next =
           w.next_arrival_ns < 0 ? w.arrivals.next_after(t0, w.arrival_rng) : w.next_arrival_ns;
       w.step_arrivals.clear();
@@ -461,28 +450,7 @@ void SimHost::kill(WorkloadState& w, double now) {
         // same work whatever happened before it.
         const double work = sample_work(s.service, w.work_lognormal, w.work_rng);
         w.step_arrivals.push_back({next, work});
-        if (estimate) {
-          if (!queued && w.step_arrivals.size() > s.threads) {
-            // More arrivals than threads: from here on they queue.
-            queued = true;
-            free_at.assign(s.threads, t0);
-            for (size_t k = 0; k + 1 < w.step_arrivals.size(); ++k) {
-              const auto& a = w.step_arrivals[k];
-              free_at[k] = a.at_ns + a.work_ns * cpu_per_work;
-            }
-            std::make_heap(free_at.begin(), free_at.end(), std::greater<>());
-          }
-          const double cpu = work * cpu_per_work;
-          if (queued) {
-            const double start = std::max(next, free_at.front());
-            cpu_ns += std::max(0.0, std::min(start + cpu, t1) - start);
-            std::pop_heap(free_at.begin(), free_at.end(), std::greater<>());
-            free_at.back() = start + cpu;
-            std::push_heap(free_at.begin(), free_at.end(), std::greater<>());
-          } else {
-            cpu_ns += std::min(cpu, t1 - next);
-          }
-        }
+        cpu_ns += std::min(work * cpu_per_work, t1 - next);
         next = w.arrivals.next_after(next, w.arrival_rng);
       }
       w.next_arrival_ns = next;

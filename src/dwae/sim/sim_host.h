@@ -80,9 +80,8 @@ class SimHost final : public HostSource, public Actuator {
   std::vector<size_t> order_, index_;
   std::vector<double> cap_, level_, group_alloc_, footprint_, io_before_, runnable_;
   std::vector<ShareRequest> group_;
-  std::vector<double> thread_free_at_;  // step_phases: a request workload's threads, full speed
-  std::vector<IoQueue*> io_queues_;     // workloads that can issue I/O
-  std::vector<size_t> io_throughput_;   // bulk I/O workloads whose bytes are their throughput
+  std::vector<IoQueue*> io_queues_;    // workloads that can issue I/O
+  std::vector<size_t> io_throughput_;  // bulk I/O workloads whose bytes are their throughput
   bool any_llc_sensitive_ = false;
   std::vector<NetQueue*> net_queues_;
 };
