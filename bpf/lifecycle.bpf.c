@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Lifecycle collector: forks, execs and exits per cgroup (the workload hierarchy: v1 cpu on
- * hybrid hosts). Record layout: records.h. */
+ * hybrid hosts), and two host-wide counters of cgroup tree changes that tell the agent when to
+ * discover again. Record layout: records.h. */
 // clang-format off
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -52,5 +53,35 @@ int BPF_PROG(dwae_process_exit, struct task_struct* p, bool group_dead) {
   r->thread_exits++;
   if (group_dead) r->process_exits++;
   dwae_raw_emit(DWAE_RAW_EXIT, id, p->tgid, group_dead, 0);
+  return 0;
+}
+
+/* Cgroup directories made, removed or renamed in any hierarchy, and tasks moved between cgroups.
+ * Read by user space through the memory-mapped .bss, without a system call. */
+__u64 cgroup_changes = 0;
+__u64 task_moves = 0;
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(dwae_cgroup_mkdir, struct cgroup* cgrp, const char* path) {
+  __sync_fetch_and_add(&cgroup_changes, 1);
+  return 0;
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(dwae_cgroup_rmdir, struct cgroup* cgrp, const char* path) {
+  __sync_fetch_and_add(&cgroup_changes, 1);
+  return 0;
+}
+
+SEC("tp_btf/cgroup_rename")
+int BPF_PROG(dwae_cgroup_rename, struct cgroup* cgrp, const char* path) {
+  __sync_fetch_and_add(&cgroup_changes, 1);
+  return 0;
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(dwae_cgroup_attach_task, struct cgroup* dst_cgrp, const char* path,
+             struct task_struct* task, bool threadgroup) {
+  __sync_fetch_and_add(&task_moves, 1);
   return 0;
 }

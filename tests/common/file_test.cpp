@@ -2,6 +2,9 @@
 #include "dwae/common/file.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
 
 #include "support/temp_dir.h"
 
@@ -37,6 +40,45 @@ TEST(File, WriteReplacesContentAndFailsOnMissingFile) {
   const auto s = write_file(dir.path() + "/missing", "x");
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(is_missing(s.error()));
+}
+
+TEST(File, KeptFileRereadsTheSameDescriptorFromTheStart) {
+  test::TempDir dir;
+  const std::string big(10000, 'a');
+  dir.write("f", big);
+  KeptFile f(dir.path() + "/f");
+  auto first = f.read();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(*first, big);
+  // Rewritten in place (same length): the kept descriptor reads the new content from offset 0.
+  ASSERT_TRUE(write_file(dir.path() + "/f", std::string(10000, 'b')).ok());
+  auto second = f.read();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, std::string(10000, 'b'));
+}
+
+TEST(File, KeptFileReportsAMissingFileAndOpensItOnceItExists) {
+  test::TempDir dir;
+  KeptFile f(dir.path() + "/later");
+  auto missing = f.read();
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(is_missing(missing.error()));
+  EXPECT_NE(missing.error().message.find("later"), std::string::npos);
+  dir.write("later", "now\n");
+  auto present = f.read();
+  ASSERT_TRUE(present.ok()) << present.error().message;
+  EXPECT_EQ(*present, "now\n");
+}
+
+TEST(File, KeptFileReadsProcfsAfreshEachTime) {
+  KeptFile f("/proc/self/stat");
+  for (int i = 0; i < 3; ++i) {
+    auto text = f.read();
+    ASSERT_TRUE(text.ok()) << text.error().message;
+    // "pid (comm) state ...": a complete record each time, not a continuation.
+    EXPECT_EQ(text->substr(0, text->find(' ')), std::to_string(::getpid()));
+    EXPECT_EQ(text->back(), '\n');
+  }
 }
 
 }  // namespace

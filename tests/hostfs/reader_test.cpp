@@ -203,6 +203,47 @@ TEST(Reader, TickRefreshUpdatesOnlyTheTickFields) {
   EXPECT_EQ(again->pids_current, 9u);
 }
 
+// A v1 cpu.stat holds only bandwidth counters, all zero until a quota has applied: a tick skips
+// it while the last read shows no period, and reads it every tick once one did.
+TEST(Reader, TickRefreshSkipsV1CpuStatUntilAQuotaPeriodShows) {
+  HostFixture host(FixtureLayout::kHybrid);
+  host.cgroup("cpu", "/svc",
+              {{"cpu.stat", "nr_periods 0\nnr_throttled 0\nthrottled_time 0\n"},
+               {"cpuacct.usage", "1000\n"}});
+  const auto layout = detect_layout(HostPaths::for_root(host.root()));
+  ASSERT_TRUE(layout.ok());
+  const CgroupReader reader(*layout);
+  const auto dirs = dirs_for_path(*layout, "/svc");
+  CgroupHandle handle(dirs, false);
+  auto full = reader.read_stats(handle);
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  CgroupStats stats = *full;
+  EXPECT_EQ(stats.nr_periods, 0u);
+
+  // A quota now applies, but no read has seen a period yet: the tick reads usage only.
+  ASSERT_TRUE(write_file(dirs.get(Controller::kCpu) + "/cpu.stat",
+                         "nr_periods 3\nnr_throttled 1\nthrottled_time 700\n")
+                  .ok());
+  ASSERT_TRUE(write_file(dirs.get(Controller::kCpuacct) + "/cpuacct.usage", "2000\n").ok());
+  ASSERT_TRUE(reader.refresh_tick_stats(handle, stats).ok());
+  EXPECT_EQ(stats.cpu_usage_ns, 2000u);
+  EXPECT_EQ(stats.nr_periods, 0u);
+  EXPECT_EQ(stats.throttled_ns, 0u);
+
+  // The next full read sees the periods; from then on every tick reads cpu.stat.
+  auto again = reader.read_stats(handle);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  stats = *again;
+  EXPECT_EQ(stats.nr_periods, 3u);
+  ASSERT_TRUE(write_file(dirs.get(Controller::kCpu) + "/cpu.stat",
+                         "nr_periods 9\nnr_throttled 4\nthrottled_time 2100\n")
+                  .ok());
+  ASSERT_TRUE(reader.refresh_tick_stats(handle, stats).ok());
+  EXPECT_EQ(stats.nr_periods, 9u);
+  EXPECT_EQ(stats.nr_throttled, 4u);
+  EXPECT_EQ(stats.throttled_ns, 2100u);
+}
+
 TEST(Reader, TickRefreshOfVanishedCgroupIsAnError) {
   HostFixture host(FixtureLayout::kHybrid);
   host.cgroup("cpu", "/gone", {{"cpuacct.usage", "1\n"}});

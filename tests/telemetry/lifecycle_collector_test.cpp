@@ -41,5 +41,33 @@ TEST(LifecycleCollector, CountsForksExecsAndExitsOfTheWorkload) {
   EXPECT_EQ(quiet, drained->end());
 }
 
+// Host-wide counts of cgroup changes: every mkdir and rmdir in any hierarchy, and every task
+// moved to another cgroup (other activity on the host can only add to them).
+TEST(LifecycleCollector, CountsCgroupChangesAndTaskMoves) {
+  CollectorOptions options;
+  LifecycleCollector collector = or_die(LifecycleCollector::create(options), "collector");
+  const auto before = collector.tree_changes();
+  ASSERT_TRUE(before.has_value()) << "the kernel lacks the cgroup tracepoints: "
+                                  << collector.missing_events().size() << " missing";
+  size_t hierarchies = 0;
+  {
+    CgroupSandbox sandbox;  // one directory per hierarchy
+    hierarchies = sandbox.mounts().size();
+    sandbox.create("child");
+    const auto made = collector.tree_changes();
+    ASSERT_TRUE(made.has_value());
+    EXPECT_GE(made->cgroup_changes, before->cgroup_changes + 2 * hierarchies);
+    const pid_t pid = sandbox.spawn({kWorkload, "spawn", "1"}, "child");
+    ASSERT_EQ(wait_exit(pid), 0);
+    EXPECT_GT(collector.tree_changes()->task_moves, before->task_moves);
+  }
+  const auto removed = collector.tree_changes();
+  ASSERT_TRUE(removed.has_value());
+  std::cout << "cgroup changes: " << removed->cgroup_changes - before->cgroup_changes << " over "
+            << hierarchies
+            << " hierarchies, task moves: " << removed->task_moves - before->task_moves << "\n";
+  EXPECT_GE(removed->cgroup_changes, before->cgroup_changes + 4 * hierarchies);
+}
+
 }  // namespace
 }  // namespace dwae::telemetry

@@ -99,26 +99,24 @@ void Metrics::observe(const TickResult& tick) {
     ++tick_failures_;
     return;
   }
-  std::map<std::string, Workload> next;
+  // Updated in place: a tick with the same workloads as the last allocates nothing here.
+  for (auto& [name, w] : workloads_) w.present = false;
   for (const auto& info : tick.workloads) {
-    auto it = workloads_.find(info.name);
-    Workload w = it != workloads_.end() ? std::move(it->second) : Workload{};
+    Workload& w = workloads_[info.name];
+    w.present = true;
     w.class_name = info.class_name;
     w.p99_target = info.p99_target;
-    next.emplace(info.name, std::move(w));
   }
+  std::erase_if(workloads_, [](const auto& entry) { return !entry.second.present; });
   for (const auto& s : tick.sample.workloads) {
-    auto it = next.find(s.name);
-    if (it == next.end()) continue;
+    auto it = workloads_.find(s.name);
+    if (it == workloads_.end()) continue;
     it->second.last = s;
-    auto& history = it->second.runq_history;
-    history.push_back(s.runq_delay_ns);
-    while (history.size() > window_ + 1) history.pop_front();
+    it->second.runq_history.push(s.runq_delay_ns, window_ + 1);
   }
   for (const auto& wd : tick.decision.workloads) {
-    if (auto it = next.find(wd.workload); it != next.end()) ++it->second.decisions;
+    if (auto it = workloads_.find(wd.workload); it != workloads_.end()) ++it->second.decisions;
   }
-  workloads_ = std::move(next);
   decisions_ += tick.decision.workloads.size();
   rollbacks_ += tick.report.workloads_failed;
   for (const auto& f : tick.report.fields) {
@@ -131,6 +129,24 @@ void Metrics::observe(const TickResult& tick) {
   for (const auto& e : tick.explanations) {
     for (const auto& g : e.guards) ++guards_[g.guard];
   }
+}
+
+void Metrics::History::push(const Log2Histogram& h, size_t capacity) {
+  if (ring_.size() < capacity) {
+    ring_.push_back(h);
+    next_ = ring_.size() % capacity;
+    return;
+  }
+  ring_[next_] = h;
+  next_ = (next_ + 1) % ring_.size();
+}
+
+const Log2Histogram& Metrics::History::newest() const {
+  return ring_[(next_ + ring_.size() - 1) % ring_.size()];
+}
+
+const Log2Histogram& Metrics::History::oldest() const {
+  return ring_[next_ % ring_.size()];
 }
 
 std::string Metrics::render() const {
@@ -216,7 +232,7 @@ std::string Metrics::render() const {
     const Log2Histogram recent =
         w.runq_history.empty()
             ? Log2Histogram{}
-            : Log2Histogram::delta(w.runq_history.back(), w.runq_history.front());
+            : Log2Histogram::delta(w.runq_history.newest(), w.runq_history.oldest());
     for (const double q : kQuantiles) {
       sample(out, "dwae_workload_runqueue_delay_seconds", labels + ",quantile=\"" + num(q) + "\"",
              num(recent.quantile(q) / 1e9));

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -27,12 +26,26 @@ class Metrics {
   std::string render() const;
 
  private:
+  // The cumulative run-queue histograms of the last ticks, in a ring that allocates only
+  // while it fills.
+  class History {
+   public:
+    void push(const Log2Histogram& h, size_t capacity);
+    bool empty() const { return ring_.empty(); }
+    const Log2Histogram& newest() const;
+    const Log2Histogram& oldest() const;
+
+   private:
+    std::vector<Log2Histogram> ring_;
+    size_t next_ = 0;  // where the next push goes: the oldest entry once full
+  };
   struct Workload {
     std::string class_name;
     WorkloadSample last;
-    std::deque<Log2Histogram> runq_history;  // cumulative histograms of the last ticks
+    History runq_history;
     std::optional<Nanos> p99_target;
     uint64_t decisions = 0;
+    bool present = false;  // in the last tick's workloads
   };
 
   mutable std::mutex mu_;

@@ -178,12 +178,31 @@ void RealHost::set_config(const config::Config& config) {
 }
 
 void RealHost::note_applied(const std::string& workload, const ResourceTargets& applied) {
-  for (auto& t : tracked_) {
-    if (t->workload.name == workload) overlay(t->applied, applied);
+  for (size_t i = 0; i < tracked_.size(); ++i) {
+    Tracked& t = *tracked_[i];
+    if (t.workload.name != workload) continue;
+    // A new quota starts cpu.stat's counters, which the per-tick reads skip until they move.
+    if (applied.cpu_quota_us && applied.cpu_quota_us != t.applied.cpu_quota_us) {
+      telemetry_.read_all_next(i);
+    }
+    overlay(t.applied, applied);
   }
 }
 
+bool RealHost::tree_changed() const {
+  const auto now = telemetry_.tree_changes();
+  if (!now || !changes_at_discovery_) return true;
+  if (now->cgroup_changes != changes_at_discovery_->cgroup_changes) return true;
+  const bool by_process = std::any_of(
+      config_.workloads.begin(), config_.workloads.end(), [](const config::WorkloadRule& r) {
+        return r.match.kind == config::MatchRule::Kind::kLibvirtDomain;
+      });
+  return by_process && now->task_moves != changes_at_discovery_->task_moves;
+}
+
 Status RealHost::rediscover() {
+  // Counted before the walk, so that a change during it triggers the next one.
+  changes_at_discovery_ = telemetry_.tree_changes();
   discovery::Discovery discovery(*layout_, procfs_);
   auto found = discovery.discover(config_);
   if (!found) return found.error();
@@ -232,7 +251,13 @@ Status RealHost::rediscover() {
 }
 
 Result<std::vector<WorkloadInfo>> RealHost::workloads() {
-  if (must_rediscover_ || samples_since_discovery_ >= options_.rediscover_every) {
+  const bool counted = changes_at_discovery_.has_value();
+  const bool due =
+      must_rediscover_ ||
+      samples_since_discovery_ >=
+          (counted ? options_.rediscover_quiet_every : options_.rediscover_every) ||
+      (counted && samples_since_discovery_ >= options_.rediscover_min_every && tree_changed());
+  if (due) {
     if (auto s = rediscover(); !s) return s.error();
   }
   return infos_;

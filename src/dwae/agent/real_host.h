@@ -24,9 +24,16 @@
 namespace dwae::agent {
 
 struct RealHostOptions {
-  // Samples between discovery runs (5 s at the 200 ms period); a vanished cgroup triggers one
-  // at once. A discovery walks every hierarchy, which costs more than a sample.
+  // A discovery walks every hierarchy, which costs more than many samples, so it runs only when
+  // something may have changed: a vanished cgroup triggers one at once, and while the eBPF
+  // lifecycle collector counts the host's cgroup changes (mkdir, rmdir, rename; task moves too
+  // when a rule matches VMs by their QEMU process), the next sample after a change triggers
+  // one, at most every `rediscover_min_every` samples (1 s at the 200 ms period) on a host whose
+  // cgroups churn. Without those counts, discovery runs every `rediscover_every` samples (5 s);
+  // with them, every `rediscover_quiet_every` samples (60 s) as a safety net.
   int rediscover_every = 25;
+  int rediscover_min_every = 5;
+  int rediscover_quiet_every = 300;
   bool use_bpf = true;  // load the eBPF collectors (else cgroup files and PSI only)
 };
 
@@ -60,6 +67,9 @@ class RealHost final : public HostSource {
     WorkloadSample totals;  // eBPF counters accumulated over the drains
   };
   Status rediscover();
+  // Whether the counted cgroup changes since the last discovery can matter to this config
+  // (true when they are not counted).
+  bool tree_changed() const;
 
   config::Config config_;
   const hostfs::CgroupLayout* layout_;
@@ -75,6 +85,8 @@ class RealHost final : public HostSource {
   uint64_t generation_ = 0;
   int samples_since_discovery_ = 0;
   bool must_rediscover_ = true;
+  // The lifecycle collector's change counts when the last discovery began.
+  std::optional<telemetry::CgroupTreeChanges> changes_at_discovery_;
   uint32_t cpus_ = 1;
   uint64_t memory_total_ = 0;
 };

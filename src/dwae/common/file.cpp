@@ -62,6 +62,57 @@ bool is_missing(const Error& error) {
   return error.errno_value == ENOENT || error.errno_value == ENOTDIR;
 }
 
+ssize_t pread_whole(int fd, std::string& buffer) {
+  if (buffer.size() < 4096) buffer.resize(4096);
+  size_t used = 0;
+  for (;;) {
+    const ssize_t n =
+        ::pread(fd, buffer.data() + used, buffer.size() - used, static_cast<off_t>(used));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    used += static_cast<size_t>(n);
+    // A short read is the end of a procfs, cgroup or tmpfs file.
+    if (used < buffer.size()) return static_cast<ssize_t>(used);
+    buffer.resize(buffer.size() * 2);
+  }
+}
+
+KeptFile::KeptFile(KeptFile&& other) noexcept
+    : path_(std::move(other.path_)), fd_(other.fd_), buffer_(std::move(other.buffer_)) {
+  other.fd_ = -1;
+}
+
+KeptFile& KeptFile::operator=(KeptFile&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    path_ = std::move(other.path_);
+    fd_ = other.fd_;
+    buffer_ = std::move(other.buffer_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+KeptFile::~KeptFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::string_view> KeptFile::read() {
+  if (fd_ < 0) {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return Error::from_errno("open " + path_, errno);
+  }
+  const ssize_t n = pread_whole(fd_, buffer_);
+  if (n < 0) {
+    ::close(fd_);
+    fd_ = -1;
+    return Error::from_errno("read " + path_, static_cast<int>(-n));
+  }
+  return std::string_view(buffer_.data(), static_cast<size_t>(n));
+}
+
 Result<DirFd> DirFd::open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error::from_errno("open " + path, errno);

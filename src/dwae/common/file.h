@@ -3,8 +3,11 @@
 // can tell ENOENT apart through Error::errno_value.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "dwae/common/result.h"
 
@@ -19,6 +22,33 @@ Result<std::string> read_file_at(int dir_fd, const char* name);
 Status write_file(const std::string& path, std::string_view content);
 
 bool is_missing(const Error& error);  // ENOENT or ENOTDIR: the thing is absent, not broken
+
+// Reads an open file whole from offset 0 into `buffer` (grown as needed) with pread(2): one
+// call for a procfs or cgroup file that fits, whose content is made afresh at offset 0.
+// Returns the length, or -errno.
+ssize_t pread_whole(int fd, std::string& buffer);
+
+// A file read again and again through one descriptor kept open (/proc/pressure/*): one
+// pread(2) per read instead of open, read, read and close. Opens on the first read, and again
+// after a failed one.
+class KeptFile {
+ public:
+  explicit KeptFile(std::string path) : path_(std::move(path)) {}
+  KeptFile(KeptFile&& other) noexcept;
+  KeptFile& operator=(KeptFile&& other) noexcept;
+  KeptFile(const KeptFile&) = delete;
+  KeptFile& operator=(const KeptFile&) = delete;
+  ~KeptFile();
+
+  // The whole content; the view stays valid until the next read.
+  Result<std::string_view> read();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string buffer_;
+};
 
 // An open directory, closed on destruction.
 class DirFd {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dwae/common/file.h"
 #include "dwae/hostfs/reader.h"
 
 namespace dwae::hostfs {
@@ -117,28 +118,20 @@ Result<std::optional<std::string_view>> CgroupHandle::read(const std::string& di
     }
     file->fd = fd;
   }
-  size_t used = 0;
-  for (;;) {
-    const ssize_t n =
-        ::pread(file->fd, buffer_.data() + used, buffer_.size() - used, static_cast<off_t>(used));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(file->fd);
-      file->fd = -1;
-      // A file of a removed cgroup that we held open reads as ENODEV: the cgroup is gone.
-      if (err == ENODEV && !fresh) return Error::from_errno("cgroup " + dir + " vanished", err);
-      if (feature_off(err)) {
-        if (keep_open_) file->fd = -2;
-        return std::optional<std::string_view>();
-      }
-      return Error::from_errno("read " + dir + "/" + name, err);
+  const ssize_t n = pread_whole(file->fd, buffer_);
+  if (n < 0) {
+    const int err = static_cast<int>(-n);
+    ::close(file->fd);
+    file->fd = -1;
+    // A file of a removed cgroup that we held open reads as ENODEV: the cgroup is gone.
+    if (err == ENODEV && !fresh) return Error::from_errno("cgroup " + dir + " vanished", err);
+    if (feature_off(err)) {
+      if (keep_open_) file->fd = -2;
+      return std::optional<std::string_view>();
     }
-    used += static_cast<size_t>(n);
-    // A short read is the end of a cgroup, procfs or tmpfs file.
-    if (used < buffer_.size()) break;
-    buffer_.resize(buffer_.size() * 2);
+    return Error::from_errno("read " + dir + "/" + name, err);
   }
+  const auto used = static_cast<size_t>(n);
   if (!(keep_open_ && hot)) {
     ::close(file->fd);
     file->fd = -1;

@@ -211,7 +211,10 @@ std::optional<uint64_t> times(const std::optional<uint64_t>& v, uint64_t factor)
 enum class StatsSet { kFull, kTick };
 
 Status read_cpu_stats(Context& ctx, CgroupStats& stats, StatsSet set) {
-  {
+  // v1 cpu.stat holds only the bandwidth counters, and they stay zero until the cgroup has run
+  // under a quota (nr_periods counts the quota's periods): a tick skips it until then.
+  const bool v1_cpu = !ctx.v2(Controller::kCpu) && !ctx.v2(Controller::kCpuacct);
+  if (set == StatsSet::kFull || !v1_cpu || stats.nr_periods.value_or(0) != 0) {
     DWAE_TRY_FD(fd, ctx.fd(Controller::kCpu));
     if (fd >= 0) {
       std::optional<uint64_t> throttled_us, throttled_time, usage_us, user_us, system_us;

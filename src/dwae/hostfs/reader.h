@@ -127,7 +127,9 @@ class CgroupReader {
   Result<CgroupSnapshot> read(CgroupHandle& handle) const;
   // Refreshes in `stats` only what a control tick needs — CPU usage and throttling, memory in
   // use, PSI: on a v1 host 6 files instead of 13 — and leaves every other field as it was
-  // (the last read_stats). Fails as read_stats does.
+  // (the last read_stats). A v1 cpu.stat is skipped while the last read shows no bandwidth
+  // period (nr_periods 0: no quota has applied, so every counter in it is still zero); after
+  // setting a quota, read_stats once to start reading it. Fails as read_stats does.
   Status refresh_tick_stats(CgroupHandle& handle, CgroupStats& stats) const;
 
  private:

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -231,7 +232,25 @@ Result<LifecycleCollector> LifecycleCollector::create(const CollectorOptions& op
       fns, "lifecycle", options, [](lifecycle_bpf* s) { return s->maps.lifecycle_by_cgroup; },
       add_lifecycle);
   if (!impl) return impl.error();
-  return LifecycleCollector(std::move(impl).value());
+  const auto* skel = static_cast<const lifecycle_bpf*>((*impl)->skeleton.get());
+  const std::vector<std::string>& missing = (*impl)->missing_events;
+  const bool watched = std::none_of(missing.begin(), missing.end(), [](const std::string& e) {
+    return e.rfind("cgroup_", 0) == 0;
+  });
+  LifecycleCollector collector(std::move(impl).value());
+  if (watched) {
+    collector.cgroup_changes_ = &skel->bss->cgroup_changes;
+    collector.task_moves_ = &skel->bss->task_moves;
+  }
+  return collector;
+}
+
+std::optional<CgroupTreeChanges> LifecycleCollector::tree_changes() const {
+  if (cgroup_changes_ == nullptr) return std::nullopt;
+  const auto load = [](const void* counter) -> uint64_t {
+    return __atomic_load_n(static_cast<const __u64*>(counter), __ATOMIC_RELAXED);
+  };
+  return CgroupTreeChanges{load(cgroup_changes_), load(task_moves_)};
 }
 
 }  // namespace dwae::telemetry

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -188,12 +189,25 @@ class NetCollector : public EventCollector<NetStats> {
   using EventCollector::EventCollector;
 };
 
+// Host-wide counts, since the collector was loaded, of changes to the cgroup trees.
+struct CgroupTreeChanges {
+  uint64_t cgroup_changes = 0;  // directories made, removed or renamed, in any hierarchy
+  uint64_t task_moves = 0;      // tasks attached to another cgroup
+};
+
 class LifecycleCollector : public EventCollector<LifecycleStats> {
  public:
   static Result<LifecycleCollector> create(const CollectorOptions& options);
 
+  // Read from the programs' memory-mapped counters (no system call). nullopt when the kernel
+  // lacks the cgroup tracepoints, so a change could go unseen.
+  std::optional<CgroupTreeChanges> tree_changes() const;
+
  private:
   using EventCollector::EventCollector;
+  // The programs' two __u64 counters, in the skeleton's memory-mapped .bss (impl_ owns it).
+  const void* cgroup_changes_ = nullptr;
+  const void* task_moves_ = nullptr;
 };
 
 }  // namespace dwae::telemetry

@@ -10,6 +10,8 @@
 #include <set>
 #include <utility>
 
+#include "dwae/common/file.h"
+#include "dwae/hostfs/parsers.h"
 #include "dwae/hostfs/procfs.h"
 
 namespace dwae::telemetry {
@@ -109,6 +111,7 @@ struct Telemetry::State {
     std::optional<hostfs::CgroupHandle> handle;
     std::optional<hostfs::CgroupStats> last_files;  // the last read, carried between full reads
     uint32_t drains_since_full = 0;
+    bool full_next = false;   // read_all_next() asked for every file at the next drain
     std::string threads_dir;  // whose thread list gives the task schedstat sum
   };
   static std::string read_files(const hostfs::CgroupReader& reader, uint32_t full_every,
@@ -116,6 +119,9 @@ struct Telemetry::State {
 
   State(const hostfs::CgroupLayout& l, TelemetryOptions o, hostfs::HostPaths p)
       : layout(l), options(std::move(o)), procfs(std::move(p)), reader(layout) {
+    for (const char* resource : {"cpu", "memory", "io"}) {
+      system_pressure.emplace_back(procfs.paths().proc + "/pressure/" + resource);
+    }
     // The order status() lists them in.
     for (const char* name :
          {"bpf:sched", "bpf:memory", "bpf:block", "bpf:net", "bpf:lifecycle", "bpf:raw",
@@ -127,7 +133,8 @@ struct Telemetry::State {
   hostfs::CgroupLayout layout;
   TelemetryOptions options;
   hostfs::ProcFs procfs;
-  hostfs::CgroupReader reader;  // points at `layout`; State never moves
+  hostfs::CgroupReader reader;            // points at `layout`; State never moves
+  std::vector<KeptFile> system_pressure;  // /proc/pressure/{cpu,memory,io}, kept open
   // The stream outlives the collectors that write to it.
   std::optional<RawEventStream> raw;
   std::optional<SchedCollector> sched;
@@ -335,7 +342,8 @@ Telemetry Telemetry::open(const hostfs::CgroupLayout& layout, TelemetryOptions o
 // not (the cgroup vanished, a file did not parse), or "".
 std::string Telemetry::State::read_files(const hostfs::CgroupReader& reader, uint32_t full_every,
                                          Tracked& t) {
-  if (!t.last_files || ++t.drains_since_full >= std::max<uint32_t>(full_every, 1)) {
+  if (!t.last_files || t.full_next || ++t.drains_since_full >= std::max<uint32_t>(full_every, 1)) {
+    t.full_next = false;
     auto stats = reader.read_stats(*t.handle);
     if (!stats) {
       t.last_files.reset();
@@ -354,6 +362,15 @@ std::string Telemetry::State::read_files(const hostfs::CgroupReader& reader, uin
 
 const TelemetryStatus& Telemetry::status() const {
   return state_->status;
+}
+
+std::optional<CgroupTreeChanges> Telemetry::tree_changes() const {
+  if (!state_->lifecycle) return std::nullopt;
+  return state_->lifecycle->tree_changes();
+}
+
+void Telemetry::read_all_next(size_t index) {
+  if (index < state_->workloads.size()) state_->workloads[index].full_next = true;
 }
 
 void Telemetry::set_workloads(const std::vector<WorkloadCgroups>& workloads) {
@@ -405,12 +422,13 @@ Result<TelemetrySample> Telemetry::drain() {
   }
 
   if (s.source("files:psi").active && s.layout.psi_system) {
-    auto cpu = s.procfs.system_pressure("cpu");
-    auto mem = s.procfs.system_pressure("memory");
-    auto io = s.procfs.system_pressure("io");
-    if (cpu) out.cpu_pressure = *cpu;
-    if (mem) out.memory_pressure = *mem;
-    if (io) out.io_pressure = *io;
+    std::optional<hostfs::Pressure>* into[] = {&out.cpu_pressure, &out.memory_pressure,
+                                               &out.io_pressure};
+    for (size_t i = 0; i < s.system_pressure.size(); ++i) {
+      auto text = s.system_pressure[i].read();
+      if (!text) continue;
+      if (auto p = hostfs::parse_pressure(*text); p) *into[i] = *p;
+    }
   }
   if (s.source("files:cpu-schedstat").active) {
     if (auto cpus = s.procfs.system_schedstat(); cpus) {

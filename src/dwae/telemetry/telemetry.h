@@ -147,6 +147,16 @@ class Telemetry final : public TelemetrySource {
 
   const TelemetryStatus& status() const override;
 
+  // Changes to the cgroup trees since open, counted by the lifecycle collector's programs (no
+  // system call). nullopt while that collector does not run or the kernel lacks the cgroup
+  // tracepoints: then only a periodic discovery finds new cgroups.
+  std::optional<CgroupTreeChanges> tree_changes() const;
+
+  // The next drain reads every statistics file of workload `index` (set_workloads order), not
+  // only the per-tick set: after a setting changed that makes a skipped file matter (a CPU
+  // quota makes cpu.stat's throttling counters move).
+  void read_all_next(size_t index);
+
  private:
   struct State;
   explicit Telemetry(std::unique_ptr<State> state);

@@ -1,0 +1,138 @@
+// RealHost on this machine's cgroups: discovery walks the hierarchies again when the eBPF
+// lifecycle collector has counted a cgroup change (a new workload shows at the next sample
+// allowed, long before the periodic walk), and only periodically without eBPF.
+#include "dwae/agent/real_host.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <iostream>
+#include <string>
+#include <utility>
+
+#include "dwae/common/clock.h"
+#include "dwae/common/file.h"
+#include "dwae/config/loader.h"
+#include "dwae/hostfs/layout.h"
+#include "support/cgroup_sandbox.h"
+
+namespace dwae::agent {
+namespace {
+
+using test::CgroupSandbox;
+
+config::Config config_for(const CgroupSandbox& sandbox) {
+  const std::string yaml =
+      "workloads:\n"
+      "  - name: w\n"
+      "    class: best-effort\n"
+      "    match: {cgroup: \"**/" +
+      sandbox.name() + "/w*\"}\n";
+  auto loaded = config::load_config_text(yaml, "real_host_test.yaml");
+  EXPECT_TRUE(loaded.ok()) << (loaded.diagnostics.empty() ? "" : loaded.diagnostics[0].format());
+  return *loaded.config;
+}
+
+size_t discovered(RealHost& host) {
+  auto w = host.workloads();
+  EXPECT_TRUE(w.ok()) << w.error().message;
+  return w ? w->size() : 0;
+}
+
+void sample(RealHost& host) {
+  auto s = host.sample();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+}
+
+TEST(RealHost, ACountedCgroupChangeTriggersDiscoveryAtTheNextAllowedSample) {
+  const auto layout = hostfs::detect_layout(hostfs::HostPaths{});
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  CgroupSandbox sandbox;
+  sandbox.create("w1");
+  SteadyClock clock;
+  RealHostOptions options;
+  options.rediscover_every = 1000;
+  options.rediscover_quiet_every = 1000;
+  options.rediscover_min_every = 2;
+  RealHost host(config_for(sandbox), *layout, hostfs::ProcFs(hostfs::HostPaths{}), clock, options);
+  const auto* lifecycle = host.telemetry().find("bpf:lifecycle");
+  if (lifecycle == nullptr || !lifecycle->active) {
+    GTEST_SKIP() << "the eBPF lifecycle collector does not run here: "
+                 << (lifecycle != nullptr ? lifecycle->detail : "absent");
+  }
+  ASSERT_EQ(discovered(host), 1u);
+  sample(host);
+  sandbox.create("w2");
+  // One sample since the last walk: below rediscover_min_every, so not yet.
+  EXPECT_EQ(discovered(host), 1u);
+  sample(host);
+  EXPECT_EQ(discovered(host), 2u);
+}
+
+TEST(RealHost, WithoutEbpfDiscoveryRunsEveryRediscoverEverySamples) {
+  const auto layout = hostfs::detect_layout(hostfs::HostPaths{});
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  CgroupSandbox sandbox;
+  sandbox.create("w1");
+  SteadyClock clock;
+  RealHostOptions options;
+  options.use_bpf = false;
+  options.rediscover_every = 3;
+  RealHost host(config_for(sandbox), *layout, hostfs::ProcFs(hostfs::HostPaths{}), clock, options);
+  ASSERT_EQ(discovered(host), 1u);
+  sandbox.create("w2");
+  for (int i = 1; i < 3; ++i) {
+    sample(host);
+    EXPECT_EQ(discovered(host), 1u) << "after " << i << " samples";
+  }
+  sample(host);
+  EXPECT_EQ(discovered(host), 2u);
+}
+
+// The per-tick reads skip a v1 cpu.stat until it shows a quota period; when the agent applies a
+// quota, the next sample reads every file, so throttling shows at once, not at the next full
+// read.
+TEST(RealHost, AnAppliedQuotaMakesTheNextSampleReadThrottling) {
+  const auto layout = hostfs::detect_layout(hostfs::HostPaths{});
+  ASSERT_TRUE(layout.ok()) << layout.error().message;
+  CgroupSandbox sandbox;
+  const auto* cpu = sandbox.mount_for("cpu");
+  ASSERT_NE(cpu, nullptr) << "no cpu controller mounted";
+  sandbox.create("w1");
+  SteadyClock clock;
+  RealHostOptions options;
+  options.use_bpf = false;
+  RealHost host(config_for(sandbox), *layout, hostfs::ProcFs(hostfs::HostPaths{}), clock, options);
+  auto found = host.workloads();
+  ASSERT_TRUE(found.ok() && found->size() == 1);
+  const std::string name = found->front().name;
+  const auto throttling = [&]() -> std::pair<uint64_t, uint64_t> {
+    auto s = host.sample();
+    EXPECT_TRUE(s.ok() && s->workloads.size() == 1);
+    if (!s || s->workloads.empty()) return {0, 0};
+    return {s->workloads[0].nr_periods, s->workloads[0].nr_throttled};
+  };
+  EXPECT_EQ(throttling().first, 0u);
+
+  // 10 % of a CPU, then half a second of spinning inside the cgroup.
+  const std::string quota = cpu->v2 ? "10000 100000\n" : "10000\n";
+  ASSERT_TRUE(
+      write_file(sandbox.dir("cpu", "w1") + (cpu->v2 ? "/cpu.max" : "/cpu.cfs_quota_us"), quota)
+          .ok());
+  const pid_t spinner =
+      sandbox.spawn({"/usr/bin/timeout", "0.5", "/bin/sh", "-c", "while :; do :; done"}, "w1");
+  siginfo_t info{};  // waited for, left for the sandbox to reap
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(spinner), &info, WEXITED | WNOWAIT), 0);
+  if (!cpu->v2) {
+    EXPECT_EQ(throttling().first, 0u) << "a tick read cpu.stat before any read saw a period";
+  }
+  ResourceTargets applied;
+  applied.cpu_quota_us = 10000;
+  host.note_applied(name, applied);
+  const auto [periods, throttled] = throttling();
+  EXPECT_GT(periods, 0u);
+  EXPECT_GT(throttled, 0u);
+}
+
+}  // namespace
+}  // namespace dwae::agent
