@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
-#include <iostream>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -44,17 +44,32 @@ void sample(RealHost& host) {
   ASSERT_TRUE(s.ok()) << s.error().message;
 }
 
-TEST(RealHost, ACountedCgroupChangeTriggersDiscoveryAtTheNextAllowedSample) {
-  const auto layout = hostfs::detect_layout(hostfs::HostPaths{});
-  ASSERT_TRUE(layout.ok()) << layout.error().message;
-  CgroupSandbox sandbox;
-  sandbox.create("w1");
-  SteadyClock clock;
+// This host's layout, a sandbox holding w1, and RealHosts on them.
+class RealHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto detected = hostfs::detect_layout(hostfs::HostPaths{});
+    ASSERT_TRUE(detected.ok()) << detected.error().message;
+    layout_ = std::move(detected).value();
+    sandbox_.create("w1");
+  }
+  std::unique_ptr<RealHost> make_host(const RealHostOptions& options) {
+    return std::make_unique<RealHost>(config_for(sandbox_), layout_,
+                                      hostfs::ProcFs(hostfs::HostPaths{}), clock_, options);
+  }
+
+  hostfs::CgroupLayout layout_;
+  CgroupSandbox sandbox_;
+  SteadyClock clock_;
+};
+
+TEST_F(RealHostTest, ACountedCgroupChangeTriggersDiscoveryAtTheNextAllowedSample) {
   RealHostOptions options;
   options.rediscover_every = 1000;
   options.rediscover_quiet_every = 1000;
   options.rediscover_min_every = 2;
-  RealHost host(config_for(sandbox), *layout, hostfs::ProcFs(hostfs::HostPaths{}), clock, options);
+  const auto made = make_host(options);
+  RealHost& host = *made;
   const auto* lifecycle = host.telemetry().find("bpf:lifecycle");
   if (lifecycle == nullptr || !lifecycle->active) {
     GTEST_SKIP() << "the eBPF lifecycle collector does not run here: "
@@ -62,25 +77,21 @@ TEST(RealHost, ACountedCgroupChangeTriggersDiscoveryAtTheNextAllowedSample) {
   }
   ASSERT_EQ(discovered(host), 1u);
   sample(host);
-  sandbox.create("w2");
+  sandbox_.create("w2");
   // One sample since the last walk: below rediscover_min_every, so not yet.
   EXPECT_EQ(discovered(host), 1u);
   sample(host);
   EXPECT_EQ(discovered(host), 2u);
 }
 
-TEST(RealHost, WithoutEbpfDiscoveryRunsEveryRediscoverEverySamples) {
-  const auto layout = hostfs::detect_layout(hostfs::HostPaths{});
-  ASSERT_TRUE(layout.ok()) << layout.error().message;
-  CgroupSandbox sandbox;
-  sandbox.create("w1");
-  SteadyClock clock;
+TEST_F(RealHostTest, WithoutEbpfDiscoveryRunsEveryRediscoverEverySamples) {
   RealHostOptions options;
   options.use_bpf = false;
   options.rediscover_every = 3;
-  RealHost host(config_for(sandbox), *layout, hostfs::ProcFs(hostfs::HostPaths{}), clock, options);
+  const auto made = make_host(options);
+  RealHost& host = *made;
   ASSERT_EQ(discovered(host), 1u);
-  sandbox.create("w2");
+  sandbox_.create("w2");
   for (int i = 1; i < 3; ++i) {
     sample(host);
     EXPECT_EQ(discovered(host), 1u) << "after " << i << " samples";
@@ -92,17 +103,13 @@ TEST(RealHost, WithoutEbpfDiscoveryRunsEveryRediscoverEverySamples) {
 // The per-tick reads skip a v1 cpu.stat until it shows a quota period; when the agent applies a
 // quota, the next sample reads every file, so throttling shows at once, not at the next full
 // read.
-TEST(RealHost, AnAppliedQuotaMakesTheNextSampleReadThrottling) {
-  const auto layout = hostfs::detect_layout(hostfs::HostPaths{});
-  ASSERT_TRUE(layout.ok()) << layout.error().message;
-  CgroupSandbox sandbox;
-  const auto* cpu = sandbox.mount_for("cpu");
+TEST_F(RealHostTest, AnAppliedQuotaMakesTheNextSampleReadThrottling) {
+  const auto* cpu = sandbox_.mount_for("cpu");
   ASSERT_NE(cpu, nullptr) << "no cpu controller mounted";
-  sandbox.create("w1");
-  SteadyClock clock;
   RealHostOptions options;
   options.use_bpf = false;
-  RealHost host(config_for(sandbox), *layout, hostfs::ProcFs(hostfs::HostPaths{}), clock, options);
+  const auto made = make_host(options);
+  RealHost& host = *made;
   auto found = host.workloads();
   ASSERT_TRUE(found.ok() && found->size() == 1);
   const std::string name = found->front().name;
@@ -117,10 +124,10 @@ TEST(RealHost, AnAppliedQuotaMakesTheNextSampleReadThrottling) {
   // 10 % of a CPU, then half a second of spinning inside the cgroup.
   const std::string quota = cpu->v2 ? "10000 100000\n" : "10000\n";
   ASSERT_TRUE(
-      write_file(sandbox.dir("cpu", "w1") + (cpu->v2 ? "/cpu.max" : "/cpu.cfs_quota_us"), quota)
+      write_file(sandbox_.dir("cpu", "w1") + (cpu->v2 ? "/cpu.max" : "/cpu.cfs_quota_us"), quota)
           .ok());
   const pid_t spinner =
-      sandbox.spawn({"/usr/bin/timeout", "0.5", "/bin/sh", "-c", "while :; do :; done"}, "w1");
+      sandbox_.spawn({"/usr/bin/timeout", "0.5", "/bin/sh", "-c", "while :; do :; done"}, "w1");
   siginfo_t info{};  // waited for, left for the sandbox to reap
   ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(spinner), &info, WEXITED | WNOWAIT), 0);
   if (!cpu->v2) {
