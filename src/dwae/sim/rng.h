@@ -102,7 +102,7 @@ class Rng {
       return x;
     return standard_exponential_rejected(i, x);
   }
-  double exponential(double mean) { return mean * standard_exponential(); }
+  [[gnu::always_inline]] double exponential(double mean) { return mean * standard_exponential(); }
   // Standard normal (ziggurat; the tail beyond R by Marsaglia's method).
   [[gnu::always_inline]] double normal() {
     const ZigguratTable& t = detail::normal_table();
