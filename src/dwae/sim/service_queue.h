@@ -27,14 +27,20 @@ class ServiceQueue {
   // The work (virtual ns) its threads still hold at `t_ns` (the current step's start, before
   // begin_step), each thread's counted up to `per_thread_cap`: what they can run in the next
   // step. A thread waiting for a CPU after its wakeup holds only the work after the wait.
-  double queued_work(double t_ns, double per_thread_cap) const {
+  // `*remaining` gets the work they hold, uncapped.
+  double queued_work(double t_ns, double per_thread_cap, double* remaining) const {
+    *remaining = 0;
     if (pending_.empty()) return 0;  // every thread is free
     const double v = virtual_at(t_ns);
-    double work = 0;
+    double work = 0, all = 0;
     for (const Thread& thread : threads_) {
       const double left = thread.free_v - (thread.work_from_v > v ? thread.work_from_v : v);
-      if (left > 0) work += left < per_thread_cap ? left : per_thread_cap;
+      if (left > 0) {
+        all += left;
+        work += left < per_thread_cap ? left : per_thread_cap;
+      }
     }
+    *remaining = all;
     return work;
   }
   // Starts a step [t0_ns, t1_ns) in which every running thread does `speed` ns of work per ns.
@@ -45,19 +51,7 @@ class ServiceQueue {
     speed_ = speed;
     inverse_speed_ = speed > 0 ? 1.0 / speed : 0;
     v1_ = virtual_at(t1_ns);
-    // The work its threads do inside the step: first what they already hold.
-    step_work_v_ = 0;
-    if (!pending_.empty()) {
-      for (const Thread& thread : threads_) {
-        const double from = thread.work_from_v > v0_ ? thread.work_from_v : v0_;
-        const double to = thread.free_v < v1_ ? thread.free_v : v1_;
-        if (to > from) step_work_v_ += to - from;
-      }
-    }
   }
-  // The work (virtual ns) its threads do inside the current step (so far, as requests arrive):
-  // the CPU it really used, whatever it asked for.
-  double step_work() const { return step_work_v_; }
   // A request arriving at `t_ns` (inside the step) needing `work_ns` of CPU. If it finds an
   // idle thread, that thread first waits `wakeup_delay_ns` for a CPU. Returns true when it
   // found an idle thread (a wakeup). A request that will be done before the step ends is
@@ -77,7 +71,6 @@ class ServiceQueue {
     }
     const double end = start + work_ns;
     replace_earliest_free({end, work_from});
-    if (end > start && start < v1_) step_work_v_ += (end < v1_ ? end : v1_) - start;
     if (end <= v1_ && speed_ > 0) {
       on_done(Completion{t_ns, real_at(end), extra_ns, tag});
     } else {
@@ -112,7 +105,6 @@ class ServiceQueue {
   uint32_t servers_;
   double t0_ = 0, v0_ = 0, speed_ = 1, inverse_speed_ = 1;
   double v1_ = 0;  // virtual time at the end of the step
-  double step_work_v_ = 0;
   // When each thread is next free, in virtual time, and when the work of its current busy
   // period started (after its wakeup wait): a min-heap by free_v whose top is replaced in place
   // (one sift-down per request instead of a pop and a push).

@@ -440,8 +440,8 @@ void SimHost::kill(WorkloadState& w, double now) {
       const double t1 = t0 + dt;
       const double cpu_per_work = 1.0 / w.hw_speed;
       const bool estimate = !gc && !restarting;
-      double cpu_ns = 0;
-      if (estimate) cpu_ns = w.queue.queued_work(t0, dt * w.hw_speed) * cpu_per_work;
+      double cpu_ns = 0, remaining_v = 0;
+      if (estimate) cpu_ns = w.queue.queued_work(t0, dt * w.hw_speed, &remaining_v) * cpu_per_work;
       double next =
           w.next_arrival_ns < 0 ? w.arrivals.next_after(t0, w.arrival_rng) : w.next_arrival_ns;
       w.step_arrivals.clear();
@@ -460,13 +460,24 @@ void SimHost::kill(WorkloadState& w, double now) {
         w.demand = 0;
       }
       if (!estimate) {
-        w.cpu_correction_ns = 0;  // a pause or a restart starts the account afresh
-        w.cpu_estimate_ns = w.cpu_unclamped_ns = w.cpu_asked_ns = w.demand * dt;
+        w.cpu_account_open = false;  // a pause or a restart starts the account afresh
       } else {
         // The estimate misses when threads wait for a CPU or run slower than full speed: work
         // it counted in one step is done (and counted again) in the next. The correction takes
-        // that back, and adds work done beyond the estimate.
-        const double asked = cpu_ns + w.cpu_correction_ns;
+        // that back, and adds work done beyond the estimate: the last step's threads did the
+        // work handed to them in it less the growth of the work they hold (at the last step's
+        // speed, which is still w.hw_speed here).
+        double correction = 0;
+        if (w.cpu_account_open) {
+          const double done_v = (w.work_assigned_v - w.work_assigned_at_step_v) -
+                                (remaining_v - w.work_remaining_at_step_v);
+          correction =
+              (done_v * cpu_per_work - w.cpu_estimate_ns) + (w.cpu_unclamped_ns - w.cpu_asked_ns);
+        }
+        w.cpu_account_open = true;
+        w.work_assigned_at_step_v = w.work_assigned_v;
+        w.work_remaining_at_step_v = remaining_v;
+        const double asked = cpu_ns + correction;
         w.cpu_estimate_ns = cpu_ns;
         w.cpu_unclamped_ns = asked;
         w.cpu_asked_ns = std::clamp(asked, 0.0, static_cast<double>(s.threads) * dt);
@@ -728,11 +739,6 @@ void SimHost::step_hardware_speed(double smt) {
   }
 }
 
-// `used_ns`: the CPU time its threads ran inside the step.
-void SimHost::settle_cpu_request(WorkloadState& w, double used_ns) {
-  w.cpu_correction_ns = (used_ns - w.cpu_estimate_ns) + (w.cpu_unclamped_ns - w.cpu_asked_ns);
-}
-
 void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   const WorkloadSpec& s = *w.spec;
   const double t1 = t0 + dt;
@@ -743,7 +749,6 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   w.queue.begin_step(t0, t1, speed);
   const auto& step_arrivals = w.step_arrivals;
   if (w.queue.in_system() == 0 && step_arrivals.empty() && t0 >= w.gc_pause_until_ns) {
-    settle_cpu_request(w, 0);
     return;  // idle all step: nothing runs, nothing is charged
   }
   ClassMetrics& cm = metrics_.classes[w.class_index];
@@ -795,6 +800,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     double heap = w.heap_bytes;
     bool gc_pending = w.gc_pending;
     uint64_t failed = 0;
+    double assigned_v = 0;  // work handed to its threads
     for (const WorkloadState::Arrival& arrival : step_arrivals) {
       const double a = arrival.at_ns;
       ++arrivals;
@@ -821,6 +827,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
           runq_total += delay;
         }
         cpu_used += cpu_ns;
+        assigned_v += work;
         if (gc) {
           heap += gc_alloc;
           if (heap >= gc_heap) gc_pending = true;
@@ -832,6 +839,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     w.net.rx_bytes = net_rx;
     w.runq_delay_total_ns = runq_total;
     w.heap_bytes = heap;
+    w.work_assigned_v += assigned_v;
     w.gc_pending = gc_pending;
     w.requests_failed += failed;
     cm.requests_failed += failed;
@@ -848,12 +856,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     cm.frames_missed += frames_missed;
   }
   metrics_.host.events += arrivals + done;
-  double step_cpu_ns = w.queue.step_work() / cpu_speed;
-  if (t0 < w.gc_pause_until_ns) {
-    cpu_used += static_cast<double>(s.threads) * dt;
-    step_cpu_ns += static_cast<double>(s.threads) * dt;  // the collector's threads
-  }
-  settle_cpu_request(w, step_cpu_ns);
+  if (t0 < w.gc_pause_until_ns) cpu_used += static_cast<double>(s.threads) * dt;
   const size_t busy = w.queue.busy();
   const bool active = w.queue.in_system() > 0 || arrivals > 0;
   w.bandwidth.charge(t0, dt, cpu_used, active, std::max(1.0, static_cast<double>(busy)));

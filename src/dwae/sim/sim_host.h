@@ -51,7 +51,6 @@ class SimHost final : public HostSource, public Actuator {
   double smt_speed(double busy_cpus) const;  // work speed of a thread from SMT sharing
   void step_hardware_speed(double smt);
   void step_requests(WorkloadState& w, double t0, double dt);
-  static void settle_cpu_request(WorkloadState& w, double used_ns);
   void step_bulk(WorkloadState& w, double t0, double dt);
   void step_devices(double dt);
   void kill(WorkloadState& w, double now);

@@ -66,10 +66,12 @@ struct WorkloadState {
   double wakeup_wait_max_ns = 0;
   // A request-driven workload's CPU request (step_phases): `cpu_estimate_ns` is what its
   // threads would run in the step at full speed, `cpu_asked_ns` what it asked for (the
-  // estimate corrected by `cpu_correction_ns`, within 0..threads x step). The correction
-  // carries what the last step's estimate missed (its work done or not done as estimated)
-  // forward, so that over time a workload asks for the CPU it really used.
-  double cpu_estimate_ns = 0, cpu_asked_ns = 0, cpu_unclamped_ns = 0, cpu_correction_ns = 0;
+  // estimate corrected by what the last step's estimate missed, within 0..threads x step).
+  // What its threads really did in a step follows from the work handed to them
+  // (`work_assigned_v`, cumulative) and the work they hold at each step's start.
+  double cpu_estimate_ns = 0, cpu_asked_ns = 0, cpu_unclamped_ns = 0;
+  double work_assigned_v = 0, work_assigned_at_step_v = 0, work_remaining_at_step_v = 0;
+  bool cpu_account_open = false;  // the last step asked by estimate (no pause, no restart)
 
   // Models.
   // One stream per use, so that what a policy changes (whether a wakeup waits, whether a
