@@ -80,6 +80,19 @@ TEST(Rng, ZigguratNormalMatchesMomentsAndTails) {
   EXPECT_NEAR(beyond_r, kDraws * 2.1563e-4, 105);
 }
 
+TEST(Rng, FastExpIsWithinAFewUlpOfStdExp) {
+  Rng rng(5, "exp");
+  double worst = 0;
+  for (int i = 0; i < 1'000'000; ++i) {
+    const double x = (rng.uniform() - 0.5) * (i % 2 == 0 ? 1400.0 : 60.0);
+    const double exact = std::exp(x);
+    worst = std::max(worst, std::abs(detail::fast_exp(x) - exact) / exact);
+  }
+  EXPECT_LT(worst, 4 * 2.220446049250313e-16);
+  EXPECT_EQ(detail::fast_exp(0.0), 1.0);
+  EXPECT_EQ(detail::fast_exp(-1000.0), std::exp(-1000.0));  // outside the table's range
+}
+
 TEST(Rng, LognormalHasTheRequestedMeanAndCv) {
   Rng rng(4, "lognormal");
   const auto params = Rng::LognormalParams::of(2.0, 1.0);

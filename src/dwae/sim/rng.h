@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <string_view>
@@ -48,6 +49,33 @@ inline const ZigguratTable& exponential_table() {
       kExponentialR, 0.0039496598225815571993, [](double x) { return std::exp(-x); },
       [](double y) { return -std::log(y); });
   return table;
+}
+
+// exp(x) for the lognormal's per-request draw: 2^(n/64) from a table times a degree-5
+// polynomial on |r| <= ln2/128, within 2 ulp of std::exp and about a fifth of its cost.
+inline const std::array<double, 64>& exp2_sixty_fourths() {
+  static const std::array<double, 64> table = [] {
+    std::array<double, 64> t{};
+    for (size_t j = 0; j < 64; ++j) t[j] = std::exp2(static_cast<double>(j) / 64.0);
+    return t;
+  }();
+  return table;
+}
+
+inline double fast_exp(double x) {
+  if (!(x > -700.0 && x < 700.0)) return std::exp(x);
+  constexpr double kSixtyFourOverLn2 = 92.332482616893656;  // 64 / ln 2
+  // ln 2 / 64 in two parts (fdlibm's ln2_hi, ln2_lo over 64): n * hi is exact.
+  constexpr double kLn2OverSixtyFourHi = 6.93147180369123816490e-01 / 64;
+  constexpr double kLn2OverSixtyFourLo = 1.90821492927058770002e-10 / 64;
+  constexpr double kRound = 0x1.8p52;  // adding and subtracting it rounds to an integer
+  const double n = (x * kSixtyFourOverLn2 + kRound) - kRound;
+  const double r = (x - n * kLn2OverSixtyFourHi) - n * kLn2OverSixtyFourLo;
+  const double p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120)))));
+  const auto k = static_cast<int64_t>(n);
+  const int64_t e = k >> 6;  // floor(k / 64), also for negative k
+  const double scale = std::bit_cast<double>(static_cast<uint64_t>(1023 + e) << 52);
+  return scale * exp2_sixty_fourths()[static_cast<size_t>(k & 63)] * p;
 }
 
 inline uint64_t splitmix64(uint64_t& state) {
@@ -123,7 +151,7 @@ class Rng {
     }
   };
   double lognormal(double mean, double cv) { return lognormal(LognormalParams::of(mean, cv)); }
-  double lognormal(const LognormalParams& p) { return std::exp(p.mu + p.sigma * normal()); }
+  double lognormal(const LognormalParams& p) { return detail::fast_exp(p.mu + p.sigma * normal()); }
   // A Poisson count with the given mean (inversion for small means, normal approximation
   // for large ones).
   uint64_t poisson(double mean) {
