@@ -4,6 +4,7 @@
 // time", so a request's completion is exact however the speed changes between steps.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <queue>
@@ -33,12 +34,11 @@ class ServiceQueue {
     if (pending_.empty()) return 0;  // every thread is free
     const double v = virtual_at(t_ns);
     double work = 0, all = 0;
+    // Branch-free (min/max instructions): which threads are busy is unpredictable.
     for (const Thread& thread : threads_) {
-      const double left = thread.free_v - (thread.work_from_v > v ? thread.work_from_v : v);
-      if (left > 0) {
-        all += left;
-        work += left < per_thread_cap ? left : per_thread_cap;
-      }
+      const double left = std::max(thread.free_v - std::max(thread.work_from_v, v), 0.0);
+      all += left;
+      work += std::min(left, per_thread_cap);
     }
     *remaining = all;
     return work;
