@@ -123,10 +123,14 @@ TEST(PpoTrainer, ResumingFromACheckpointEqualsAnUninterruptedRun) {
 
 // The CI smoke test: a short run (well under a minute on two cores) must improve the mean
 // episode reward of the deterministic policy on evaluation-seed scenarios.
+// On memory-leak-oom the initial policy leaves reward to memory pressure and the leaker's OOM
+// kills, and 12 short iterations win part of it back (with seeds 1-5: -47.7 -> -34.7, -48.8 ->
+// -46.4, -47.9 -> -44.7, -48.4 -> -34.3, -47.7 -> -29.8). On noisy-neighbour the warmed-up
+// policy already earns what so short a run can reach, so no gain shows there.
 TEST(PpoTrainer, ShortTrainingImprovesTheMeanEpisodeReward) {
   PpoConfig c;
   c.seed = 1;
-  c.scenarios = {testing::load("noisy-neighbour")};
+  c.scenarios = {testing::load("memory-leak-oom")};
   c.episode = std::chrono::seconds(10);
   c.envs = 4;
   c.iterations = 12;
