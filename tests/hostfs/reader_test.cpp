@@ -13,6 +13,24 @@ namespace {
 using test::FixtureLayout;
 using test::HostFixture;
 
+// A fixture host's cgroup at `path`, read once in full through a handle, for tick refreshes.
+struct TickReads {
+  TickReads(const HostFixture& host, const std::string& path)
+      : layout(detect_layout(HostPaths::for_root(host.root())).value()),
+        reader(layout),
+        dirs(dirs_for_path(layout, path)),
+        handle(dirs, false) {
+    auto full = reader.read_stats(handle);
+    EXPECT_TRUE(full.ok()) << full.error().message;
+    if (full) stats = *full;
+  }
+  CgroupLayout layout;
+  CgroupReader reader;
+  CgroupDirs dirs;
+  CgroupHandle handle;
+  CgroupStats stats;
+};
+
 constexpr const char* kPressure =
     "some avg10=2.50 avg60=1.00 avg300=0.10 total=5000\n"
     "full avg10=1.25 avg60=0.50 avg300=0.05 total=2500\n";
@@ -157,14 +175,11 @@ TEST(Reader, TickRefreshUpdatesOnlyTheTickFields) {
   host.cgroup("pids", "/svc", {{"pids.current", "7\n"}});
   host.cgroup("unified", "/svc", {{"cpu.pressure", kPressure}});
 
-  const auto layout = detect_layout(HostPaths::for_root(host.root()));
-  ASSERT_TRUE(layout.ok());
-  const CgroupReader reader(*layout);
-  const auto dirs = dirs_for_path(*layout, "/svc");
-  CgroupHandle handle(dirs, false);
-  auto full = reader.read_stats(handle);
-  ASSERT_TRUE(full.ok()) << full.error().message;
-  CgroupStats stats = *full;
+  TickReads t(host, "/svc");
+  const CgroupReader& reader = t.reader;
+  const CgroupDirs& dirs = t.dirs;
+  CgroupHandle& handle = t.handle;
+  CgroupStats& stats = t.stats;
 
   const auto rewrite = [&](Controller c, const char* name, const char* text) {
     ASSERT_TRUE(write_file(dirs.get(c) + "/" + name, text).ok()) << name;
@@ -210,14 +225,11 @@ TEST(Reader, TickRefreshSkipsV1CpuStatUntilAQuotaPeriodShows) {
   host.cgroup("cpu", "/svc",
               {{"cpu.stat", "nr_periods 0\nnr_throttled 0\nthrottled_time 0\n"},
                {"cpuacct.usage", "1000\n"}});
-  const auto layout = detect_layout(HostPaths::for_root(host.root()));
-  ASSERT_TRUE(layout.ok());
-  const CgroupReader reader(*layout);
-  const auto dirs = dirs_for_path(*layout, "/svc");
-  CgroupHandle handle(dirs, false);
-  auto full = reader.read_stats(handle);
-  ASSERT_TRUE(full.ok()) << full.error().message;
-  CgroupStats stats = *full;
+  TickReads t(host, "/svc");
+  const CgroupReader& reader = t.reader;
+  const CgroupDirs& dirs = t.dirs;
+  CgroupHandle& handle = t.handle;
+  CgroupStats& stats = t.stats;
   EXPECT_EQ(stats.nr_periods, 0u);
 
   // A quota now applies, but no read has seen a period yet: the tick reads usage only.
