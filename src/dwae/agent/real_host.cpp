@@ -201,11 +201,13 @@ bool RealHost::tree_changed() const {
 }
 
 Status RealHost::rediscover() {
-  // Counted before the walk, so that a change during it triggers the next one.
-  changes_at_discovery_ = telemetry_.tree_changes();
+  // Counted before the walk, so that a change during it triggers the next one; kept only when
+  // the walk succeeds, so that a failed one is retried at the next sample allowed.
+  const auto changes = telemetry_.tree_changes();
   discovery::Discovery discovery(*layout_, procfs_);
   auto found = discovery.discover(config_);
   if (!found) return found.error();
+  changes_at_discovery_ = changes;
   samples_since_discovery_ = 0;
   must_rediscover_ = false;
 
