@@ -62,6 +62,48 @@ TEST_F(RealCgroupTest, CpuWritesAreReadBackAndRestored) {
   EXPECT_EQ(::access(options_.journal_path.c_str(), F_OK), -1);  // journal removed
 }
 
+// Setting cpu.idle makes the kernel set the idle weight in the weight file, and leaving idle the
+// default one: a weight first written after the group went idle must still be restored to what
+// it was before the agent touched cpu.idle, not to the idle weight.
+TEST_F(RealCgroupTest, AWeightFirstWrittenAfterIdleIsRestoredToItsValueBeforeIdle) {
+  const std::string weight = weight_file();
+  const std::string before = value_of(weight);
+  const std::string idle_before = value_of(file(Controller::kCpu, "cpu.idle"));
+  RealFileSystem fs;
+  auto actuator = CgroupActuator::create(layout_, options_, fs);
+  ASSERT_TRUE(actuator.ok()) << actuator.error().message;
+  actuator->set_workloads({workload_});
+  Decision idle;
+  idle.workloads.push_back(WorkloadDecision{"w", {}});
+  idle.workloads[0].targets.cpu_idle = true;
+  for (const auto& f : actuator->apply(idle).fields)
+    EXPECT_TRUE(f.ok) << f.field << ": " << f.message;
+  EXPECT_NE(value_of(weight), before) << "the kernel shows the idle weight while idle";
+
+  // Out of idle, with a weight: the weight file's first write by the agent.
+  Decision busy;
+  busy.workloads.push_back(WorkloadDecision{"w", {}});
+  busy.workloads[0].targets.cpu_idle = false;
+  busy.workloads[0].targets.cpu_weight = 300;
+  for (const auto& f : actuator->apply(busy).fields)
+    EXPECT_TRUE(f.ok) << f.field << ": " << f.message;
+
+  const std::string busy_weight = value_of(weight);
+  EXPECT_EQ(busy_weight, v1(Controller::kCpu) ? "3072" : "300");
+
+  // Idle again, then out of idle with the same weight as before: the kernel reset the weight
+  // file on the way, so the weight must be written again, not taken as already there.
+  for (const auto& f : actuator->apply(idle).fields)
+    EXPECT_TRUE(f.ok) << f.field << ": " << f.message;
+  for (const auto& f : actuator->apply(busy).fields)
+    EXPECT_TRUE(f.ok) << f.field << ": " << f.message;
+  EXPECT_EQ(value_of(weight), busy_weight);
+
+  ASSERT_TRUE(actuator->restore().ok());
+  EXPECT_EQ(value_of(file(Controller::kCpu, "cpu.idle")), idle_before);
+  EXPECT_EQ(value_of(weight), before);
+}
+
 TEST_F(RealCgroupTest, CpusetAndMemoryWritesAreReadBackAndRestored) {
   const std::string cpus = value_of(file(Controller::kCpuset, "cpuset.cpus"));
   const std::string limit_file = v1(Controller::kMemory) ? "memory.limit_in_bytes" : "memory.max";

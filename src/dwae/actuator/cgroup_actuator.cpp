@@ -252,12 +252,26 @@ ApplyReport CgroupActuator::apply(const Decision& decision) {
   // fsync. A file that cannot be read or journalled fails its workload's transaction below.
   if (!options_.dry_run) {
     std::vector<JournalEntry> fresh;
+    const auto journal_first = [&](std::string path) {
+      if (journal_.contains(path)) return;
+      for (const auto& e : fresh) {
+        if (e.path == path) return;
+      }
+      if (auto original = fs_->read(path)) {
+        fresh.push_back({std::move(path), std::move(original).value()});
+      }
+    };
     for (const auto& plan : last_plans_) {
       for (const auto& w : plan.writes) {
-        std::string path = w.dir + "/" + w.file;
-        if (journal_.contains(path)) continue;
-        if (auto original = fs_->read(path))
-          fresh.push_back({std::move(path), std::move(original).value()});
+        // Writing cpu.idle makes the kernel set the group's weight too (the idle weight, or the
+        // default when leaving idle), so the weight's original is journalled with it, before
+        // it: restore, in reverse order, puts cpu.idle back first, then the weight.
+        if (w.file == "cpu.idle") {
+          for (const char* weight : {"cpu.shares", "cpu.weight"}) {
+            journal_first(w.dir + "/" + weight);  // the one of them that exists
+          }
+        }
+        journal_first(w.dir + "/" + w.file);
       }
     }
     if (auto s = journal_.record_all(fresh); !s) {
@@ -276,7 +290,13 @@ ApplyReport CgroupActuator::apply(const Decision& decision) {
     }
     if (run_transaction(plan, report)) {
       ++report.workloads_applied;
-      if (auto k = known_.find(plan.workload); k != known_.end()) k->second.state = plan.after;
+      if (plan.after.cpu_idle != plan.before.cpu_idle) {
+        // The kernel set the weight file itself (idle weight, or the default on leaving idle):
+        // read what it holds next time rather than trust the plan's weight.
+        known_.erase(plan.workload);
+      } else if (auto k = known_.find(plan.workload); k != known_.end()) {
+        k->second.state = plan.after;
+      }
     } else {
       ++report.workloads_failed;
       known_.erase(plan.workload);  // unsure what the kernel holds now: read it next time
