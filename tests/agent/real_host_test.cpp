@@ -21,13 +21,14 @@ namespace {
 
 using test::CgroupSandbox;
 
-config::Config config_for(const CgroupSandbox& sandbox) {
+// `extra`: more rules, appended.
+config::Config config_for(const CgroupSandbox& sandbox, const std::string& extra = "") {
   const std::string yaml =
       "workloads:\n"
       "  - name: w\n"
       "    class: best-effort\n"
       "    match: {cgroup: \"**/" +
-      sandbox.name() + "/w*\"}\n";
+      sandbox.name() + "/w*\"}\n" + extra;
   auto loaded = config::load_config_text(yaml, "real_host_test.yaml");
   EXPECT_TRUE(loaded.ok()) << (loaded.diagnostics.empty() ? "" : loaded.diagnostics[0].format());
   return *loaded.config;
@@ -53,8 +54,9 @@ class RealHostTest : public ::testing::Test {
     layout_ = std::move(detected).value();
     sandbox_.create("w1");
   }
-  std::unique_ptr<RealHost> make_host(const RealHostOptions& options) {
-    return std::make_unique<RealHost>(config_for(sandbox_), layout_,
+  std::unique_ptr<RealHost> make_host(const RealHostOptions& options,
+                                      const std::string& extra_rules = "") {
+    return std::make_unique<RealHost>(config_for(sandbox_, extra_rules), layout_,
                                       hostfs::ProcFs(hostfs::HostPaths{}), clock_, options);
   }
 
@@ -80,6 +82,32 @@ TEST_F(RealHostTest, ACountedCgroupChangeTriggersDiscoveryAtTheNextAllowedSample
   sandbox_.create("w2");
   // One sample since the last walk: below rediscover_min_every, so not yet.
   EXPECT_EQ(discovered(host), 1u);
+  sample(host);
+  EXPECT_EQ(discovered(host), 2u);
+}
+
+// A VM's QEMU process may exec after its move into the cgroup was counted, so with a rule that
+// matches VMs by process the periodic walk stays at rediscover_every even with eBPF.
+TEST_F(RealHostTest, WithAVmRuleDiscoveryStillRunsEveryRediscoverEverySamples) {
+  RealHostOptions options;
+  options.rediscover_every = 3;
+  options.rediscover_quiet_every = 1000;
+  options.rediscover_min_every = 1000;  // no walk on counted changes in this test
+  const auto made = make_host(options,
+                              "  - name: vms\n    class: best-effort\n    match: {libvirt_domain: "
+                              "\"dwae-test-no-such-vm-*\"}\n");
+  RealHost& host = *made;
+  const auto* lifecycle = host.telemetry().find("bpf:lifecycle");
+  if (lifecycle == nullptr || !lifecycle->active) {
+    GTEST_SKIP() << "the eBPF lifecycle collector does not run here: "
+                 << (lifecycle != nullptr ? lifecycle->detail : "absent");
+  }
+  ASSERT_EQ(discovered(host), 1u);
+  sandbox_.create("w2");
+  for (int i = 1; i < 3; ++i) {
+    sample(host);
+    EXPECT_EQ(discovered(host), 1u) << "after " << i << " samples";
+  }
   sample(host);
   EXPECT_EQ(discovered(host), 2u);
 }

@@ -189,15 +189,18 @@ void RealHost::note_applied(const std::string& workload, const ResourceTargets& 
   }
 }
 
+bool RealHost::matches_processes() const {
+  return std::any_of(config_.workloads.begin(), config_.workloads.end(),
+                     [](const config::WorkloadRule& r) {
+                       return r.match.kind == config::MatchRule::Kind::kLibvirtDomain;
+                     });
+}
+
 bool RealHost::tree_changed() const {
   const auto now = telemetry_.tree_changes();
   if (!now || !changes_at_discovery_) return true;
   if (now->cgroup_changes != changes_at_discovery_->cgroup_changes) return true;
-  const bool by_process = std::any_of(
-      config_.workloads.begin(), config_.workloads.end(), [](const config::WorkloadRule& r) {
-        return r.match.kind == config::MatchRule::Kind::kLibvirtDomain;
-      });
-  return by_process && now->task_moves != changes_at_discovery_->task_moves;
+  return matches_processes() && now->task_moves != changes_at_discovery_->task_moves;
 }
 
 Status RealHost::rediscover() {
@@ -254,10 +257,12 @@ Status RealHost::rediscover() {
 
 Result<std::vector<WorkloadInfo>> RealHost::workloads() {
   const bool counted = changes_at_discovery_.has_value();
+  // A VM's QEMU process may exec after its move into the cgroup was counted: with rules that
+  // match processes, the periodic walk stays at rediscover_every.
+  const int period =
+      counted && !matches_processes() ? options_.rediscover_quiet_every : options_.rediscover_every;
   const bool due =
-      must_rediscover_ ||
-      samples_since_discovery_ >=
-          (counted ? options_.rediscover_quiet_every : options_.rediscover_every) ||
+      must_rediscover_ || samples_since_discovery_ >= period ||
       (counted && samples_since_discovery_ >= options_.rediscover_min_every && tree_changed());
   if (due) {
     if (auto s = rediscover(); !s) return s.error();

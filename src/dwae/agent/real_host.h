@@ -29,8 +29,9 @@ struct RealHostOptions {
   // lifecycle collector counts the host's cgroup changes (mkdir, rmdir, rename; task moves too
   // when a rule matches VMs by their QEMU process), the next sample after a change triggers
   // one, at most every `rediscover_min_every` samples (1 s at the 200 ms period) on a host whose
-  // cgroups churn. Without those counts, discovery runs every `rediscover_every` samples (5 s);
-  // with them, every `rediscover_quiet_every` samples (60 s) as a safety net.
+  // cgroups churn. Without those counts, or with a rule that matches VMs by their QEMU process
+  // (which may exec after its move was counted), discovery also runs every `rediscover_every`
+  // samples (5 s); otherwise every `rediscover_quiet_every` samples (60 s) as a safety net.
   int rediscover_every = 25;
   int rediscover_min_every = 5;
   int rediscover_quiet_every = 300;
@@ -70,6 +71,8 @@ class RealHost final : public HostSource {
   // Whether the counted cgroup changes since the last discovery can matter to this config
   // (true when they are not counted).
   bool tree_changed() const;
+  // Whether a rule matches workloads by their processes (VMs by QEMU) rather than by path.
+  bool matches_processes() const;
 
   config::Config config_;
   const hostfs::CgroupLayout* layout_;
