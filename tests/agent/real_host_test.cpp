@@ -45,6 +45,26 @@ void sample(RealHost& host) {
   ASSERT_TRUE(s.ok()) << s.error().message;
 }
 
+// Why the eBPF lifecycle collector does not run on this host, or "" when it does.
+std::string lifecycle_off(const RealHost& host) {
+  const auto* lifecycle = host.telemetry().find("bpf:lifecycle");
+  if (lifecycle == nullptr) return "absent";
+  return lifecycle->active ? "" : lifecycle->detail;
+}
+
+// The host, which has discovered w1, sees w2 (made now) at its periodic walk after `every`
+// samples, and not before.
+void expect_periodic_walk(RealHost& host, CgroupSandbox& sandbox, int every) {
+  ASSERT_EQ(discovered(host), 1u);
+  sandbox.create("w2");
+  for (int i = 1; i < every; ++i) {
+    sample(host);
+    EXPECT_EQ(discovered(host), 1u) << "after " << i << " samples";
+  }
+  sample(host);
+  EXPECT_EQ(discovered(host), 2u);
+}
+
 // This host's layout, a sandbox holding w1, and RealHosts on them.
 class RealHostTest : public ::testing::Test {
  protected:
@@ -72,10 +92,8 @@ TEST_F(RealHostTest, ACountedCgroupChangeTriggersDiscoveryAtTheNextAllowedSample
   options.rediscover_min_every = 2;
   const auto made = make_host(options);
   RealHost& host = *made;
-  const auto* lifecycle = host.telemetry().find("bpf:lifecycle");
-  if (lifecycle == nullptr || !lifecycle->active) {
-    GTEST_SKIP() << "the eBPF lifecycle collector does not run here: "
-                 << (lifecycle != nullptr ? lifecycle->detail : "absent");
+  if (const std::string why = lifecycle_off(host); !why.empty()) {
+    GTEST_SKIP() << "the eBPF lifecycle collector does not run here: " << why;
   }
   ASSERT_EQ(discovered(host), 1u);
   sample(host);
@@ -97,19 +115,10 @@ TEST_F(RealHostTest, WithAVmRuleDiscoveryStillRunsEveryRediscoverEverySamples) {
                               "  - name: vms\n    class: best-effort\n    match: {libvirt_domain: "
                               "\"dwae-test-no-such-vm-*\"}\n");
   RealHost& host = *made;
-  const auto* lifecycle = host.telemetry().find("bpf:lifecycle");
-  if (lifecycle == nullptr || !lifecycle->active) {
-    GTEST_SKIP() << "the eBPF lifecycle collector does not run here: "
-                 << (lifecycle != nullptr ? lifecycle->detail : "absent");
+  if (const std::string why = lifecycle_off(host); !why.empty()) {
+    GTEST_SKIP() << "the eBPF lifecycle collector does not run here: " << why;
   }
-  ASSERT_EQ(discovered(host), 1u);
-  sandbox_.create("w2");
-  for (int i = 1; i < 3; ++i) {
-    sample(host);
-    EXPECT_EQ(discovered(host), 1u) << "after " << i << " samples";
-  }
-  sample(host);
-  EXPECT_EQ(discovered(host), 2u);
+  expect_periodic_walk(host, sandbox_, 3);
 }
 
 TEST_F(RealHostTest, WithoutEbpfDiscoveryRunsEveryRediscoverEverySamples) {
@@ -118,14 +127,7 @@ TEST_F(RealHostTest, WithoutEbpfDiscoveryRunsEveryRediscoverEverySamples) {
   options.rediscover_every = 3;
   const auto made = make_host(options);
   RealHost& host = *made;
-  ASSERT_EQ(discovered(host), 1u);
-  sandbox_.create("w2");
-  for (int i = 1; i < 3; ++i) {
-    sample(host);
-    EXPECT_EQ(discovered(host), 1u) << "after " << i << " samples";
-  }
-  sample(host);
-  EXPECT_EQ(discovered(host), 2u);
+  expect_periodic_walk(host, sandbox_, 3);
 }
 
 // The per-tick reads skip a v1 cpu.stat until it shows a quota period; when the agent applies a
