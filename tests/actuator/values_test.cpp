@@ -72,5 +72,15 @@ TEST(Values, ValidationRefusesMalformedOrOutOfRangeValues) {
   EXPECT_FALSE(validate_write("cgroup.procs", "1").ok());  // not ours to write
 }
 
+TEST(Values, CpuIdleIsTheOnlyWriteThatMakesTheKernelRewriteAnotherFile) {
+  const auto rewritten = rewritten_by("cpu.idle");
+  EXPECT_EQ(std::vector<std::string_view>(rewritten.begin(), rewritten.end()),
+            (std::vector<std::string_view>{"cpu.shares", "cpu.weight"}));
+  for (const char* file : {"cpu.weight", "cpu.shares", "cpu.max", "cpuset.cpus", "memory.high",
+                           "io.weight", "io.max"}) {
+    EXPECT_TRUE(rewritten_by(file).empty()) << file;
+  }
+}
+
 }  // namespace
 }  // namespace dwae::actuator

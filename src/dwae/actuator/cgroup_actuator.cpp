@@ -263,13 +263,10 @@ ApplyReport CgroupActuator::apply(const Decision& decision) {
     };
     for (const auto& plan : last_plans_) {
       for (const auto& w : plan.writes) {
-        // Writing cpu.idle makes the kernel set the group's weight too (the idle weight, or the
-        // default when leaving idle), so the weight's original is journalled with it, before
-        // it: restore, in reverse order, puts cpu.idle back first, then the weight.
-        if (w.file == "cpu.idle") {
-          for (const char* weight : {"cpu.shares", "cpu.weight"}) {
-            journal_first(w.dir + "/" + weight);  // the one of them that exists
-          }
+        // A file the kernel rewrites when this one is written is journalled before it:
+        // restore, in reverse order, puts this file back first, then the one it rewrote.
+        for (const std::string_view other : rewritten_by(w.file)) {
+          journal_first(w.dir + "/" + std::string(other));  // skipped if the file does not exist
         }
         journal_first(w.dir + "/" + w.file);
       }
@@ -290,9 +287,12 @@ ApplyReport CgroupActuator::apply(const Decision& decision) {
     }
     if (run_transaction(plan, report)) {
       ++report.workloads_applied;
-      if (plan.after.cpu_idle != plan.before.cpu_idle) {
-        // The kernel set the weight file itself (idle weight, or the default on leaving idle):
-        // read what it holds next time rather than trust the plan's weight.
+      const bool kernel_rewrote =
+          std::any_of(plan.writes.begin(), plan.writes.end(),
+                      [](const auto& w) { return !rewritten_by(w.file).empty(); });
+      if (kernel_rewrote) {
+        // The kernel set a file itself (the weight, when cpu.idle changed): read what it holds
+        // next time rather than trust the plan.
         known_.erase(plan.workload);
       } else if (auto k = known_.find(plan.workload); k != known_.end()) {
         k->second.state = plan.after;

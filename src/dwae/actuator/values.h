@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,12 @@ bool same_value(std::string_view file, std::string_view written, std::string_vie
 // Refuses a value that is not well formed for `file` or out of the kernel's range for it
 // (e.g. cpu.weight outside 1..10000, a cpu list that does not parse).
 Status validate_write(std::string_view file, std::string_view value);
+
+// The files in the same cgroup that the kernel rewrites itself when `file` is written: writing
+// cpu.idle sets the group's weight (the idle weight on entering, the default on leaving), in
+// cpu.shares on v1 and cpu.weight on v2. Their originals are journalled with `file`, and what
+// they held before the write is no longer what they hold after it.
+std::span<const std::string_view> rewritten_by(std::string_view file);
 
 // The writes that turn `current` content of `file` back into `original` content. For files
 // holding one value this is one write; for per-device files (io.max, blkio.throttle.*) one

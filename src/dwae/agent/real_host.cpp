@@ -139,6 +139,7 @@ ResourceTargets configured_targets(const discovery::Workload& workload,
 RealHost::RealHost(const config::Config& config, const hostfs::CgroupLayout& layout,
                    hostfs::ProcFs procfs, const Clock& clock, RealHostOptions options)
     : config_(config),
+      matches_processes_(matches_processes(config)),
       layout_(&layout),
       clock_(&clock),
       procfs_(std::move(procfs)),
@@ -174,6 +175,7 @@ std::string RealHost::telemetry_summary() const {
 
 void RealHost::set_config(const config::Config& config) {
   config_ = config;
+  matches_processes_ = matches_processes(config);
   must_rediscover_ = true;
 }
 
@@ -189,8 +191,8 @@ void RealHost::note_applied(const std::string& workload, const ResourceTargets& 
   }
 }
 
-bool RealHost::matches_processes() const {
-  return std::any_of(config_.workloads.begin(), config_.workloads.end(),
+bool RealHost::matches_processes(const config::Config& config) {
+  return std::any_of(config.workloads.begin(), config.workloads.end(),
                      [](const config::WorkloadRule& r) {
                        return r.match.kind == config::MatchRule::Kind::kLibvirtDomain;
                      });
@@ -200,7 +202,7 @@ bool RealHost::tree_changed() const {
   const auto now = telemetry_.tree_changes();
   if (!now || !changes_at_discovery_) return true;
   if (now->cgroup_changes != changes_at_discovery_->cgroup_changes) return true;
-  return matches_processes() && now->task_moves != changes_at_discovery_->task_moves;
+  return matches_processes_ && now->task_moves != changes_at_discovery_->task_moves;
 }
 
 Status RealHost::rediscover() {
@@ -260,7 +262,7 @@ Result<std::vector<WorkloadInfo>> RealHost::workloads() {
   // A VM's QEMU process may exec after its move into the cgroup was counted: with rules that
   // match processes, the periodic walk stays at rediscover_every.
   const int period =
-      counted && !matches_processes() ? options_.rediscover_quiet_every : options_.rediscover_every;
+      counted && !matches_processes_ ? options_.rediscover_quiet_every : options_.rediscover_every;
   const bool due =
       must_rediscover_ || samples_since_discovery_ >= period ||
       (counted && samples_since_discovery_ >= options_.rediscover_min_every && tree_changed());

@@ -72,9 +72,10 @@ class RealHost final : public HostSource {
   // (true when they are not counted).
   bool tree_changed() const;
   // Whether a rule matches workloads by their processes (VMs by QEMU) rather than by path.
-  bool matches_processes() const;
+  static bool matches_processes(const config::Config& config);
 
   config::Config config_;
+  bool matches_processes_;  // matches_processes(config_)
   const hostfs::CgroupLayout* layout_;
   const Clock* clock_;
   hostfs::ProcFs procfs_;
