@@ -1,19 +1,38 @@
 // Arrival times are drawn one at a time, so a process costs one random draw per request.
 #include "dwae/sim/arrivals.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace dwae::sim {
 
 namespace {
 constexpr double kNsPerSecond = 1e9;
-}
+constexpr double kTwoPi = 6.283185307179586;
+}  // namespace
 
 ArrivalProcess::ArrivalProcess(const ArrivalSpec& spec) : spec_(spec) {
   if (spec_.rate > 0) mean_gap_ns_ = kNsPerSecond / spec_.rate;
   const double peak = spec_.rate * (1.0 + std::abs(spec_.amplitude));
   if (peak > 0) peak_gap_ns_ = kNsPerSecond / peak;
-  radians_per_ns_ = 6.283185307179586 / static_cast<double>(spec_.period.count());
+  radians_per_ns_ = kTwoPi / static_cast<double>(spec_.period.count());
+  segments_per_radian_ = kSegments / kTwoPi;
+  // Each part widened by a millionth of its width on both sides: the segment of a phase is
+  // computed with a rounded 2 pi, off by far less than that for any phase this side of 10^8
+  // periods. The bounds are widened by a billionth of the rate, far beyond rate_at's rounding.
+  const double width = kTwoPi / kSegments;
+  const double slack = 1e-9 * std::abs(spec_.rate);
+  for (int j = 0; j < kSegments; ++j) {
+    const double a = (j - 1e-6) * width, b = (j + 1 + 1e-6) * width;
+    double lo = std::min(std::sin(a), std::sin(b)), hi = std::max(std::sin(a), std::sin(b));
+    if (a <= kTwoPi / 4 && kTwoPi / 4 <= b) hi = 1;
+    if (a <= 3 * kTwoPi / 4 && 3 * kTwoPi / 4 <= b) lo = -1;
+    const double r_lo = spec_.rate * (1.0 + spec_.amplitude * lo);
+    const double r_hi = spec_.rate * (1.0 + spec_.amplitude * hi);
+    envelope_[static_cast<size_t>(j)] = {std::max(0.0, std::min(r_lo, r_hi)) - slack,
+                                         std::max(0.0, std::max(r_lo, r_hi)) + slack};
+  }
 }
 
 double ArrivalProcess::rate_at(double t_ns) const {
@@ -61,7 +80,12 @@ double ArrivalProcess::next_after_other(double now_ns, Rng& rng) {
       double t = now_ns;
       for (int guard = 0; guard < 1'000'000; ++guard) {
         t += rng.exponential(peak_gap_ns_);
-        if (rng.uniform() * peak <= rate_at(t)) return t;
+        const double x = rng.uniform() * peak;
+        const auto part = static_cast<int64_t>(radians_per_ns_ * t * segments_per_radian_);
+        const RateBounds& bounds = envelope_[static_cast<size_t>(part % kSegments)];
+        if (x <= bounds.low) return t;
+        if (x > bounds.high) continue;
+        if (x <= rate_at(t)) return t;
       }
       return kNever;
     }

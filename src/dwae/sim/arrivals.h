@@ -2,6 +2,8 @@
 // diurnal (a sinusoidal rate, by thinning) and periodic.
 #pragma once
 
+#include <array>
+
 #include "dwae/sim/rng.h"
 #include "dwae/sim/scenario.h"
 
@@ -27,6 +29,16 @@ class ArrivalProcess {
   double mean_gap_ns_ = 0;     // Poisson and periodic: 1 / rate
   double peak_gap_ns_ = 0;     // diurnal: 1 / peak rate, the thinning's candidate rate
   double radians_per_ns_ = 0;  // diurnal
+  // Diurnal thinning's squeeze: bounds of rate_at() over each of kSegments equal parts of the
+  // period, a little wider than the part and the rate's rounding. A candidate drawn below the
+  // low bound is accepted and one above the high bound refused without computing the sine; the
+  // sine decides only between them, so the arrivals are exactly those of plain thinning.
+  static constexpr int kSegments = 64;
+  struct RateBounds {
+    double low, high;
+  };
+  std::array<RateBounds, kSegments> envelope_{};
+  double segments_per_radian_ = 0;
   bool on_ = true;
   double phase_end_ns_ = -1;  // on/off: when the current phase ends
 };
