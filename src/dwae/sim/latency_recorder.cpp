@@ -35,21 +35,46 @@ void LatencyRecorder::clear() {
   sum_ = 0;
 }
 
+namespace {
+
+// The value of rank `rank` in bucket `index`, which holds `n` values above `seen` others:
+// linear inside the bucket.
+double value_in(int index, double seen, double n, double rank) {
+  const double within = (rank - seen) / n;
+  const double lower = LatencyRecorder::lower_of(index);
+  return lower + (LatencyRecorder::upper_of(index) - lower) * within;
+}
+
+}  // namespace
+
+// The bucket is the lowest whose cumulative count reaches q x count. From the bottom, the counts
+// below a bucket are summed; from the top, they are count less those above it. Both are exact
+// integers, so either way gives the same bucket and the same value.
 double LatencyRecorder::quantile(double q) const {
   if (count_ == 0) return 0;
   const double rank = q * static_cast<double>(count_);
-  double seen = 0;
-  for (int i = lowest_; i <= highest_; ++i) {
-    const auto n = static_cast<double>(buckets_[static_cast<size_t>(i)]);
-    if (n == 0) continue;
-    if (seen + n >= rank) {
-      // Linear inside the bucket.
-      const double within = n == 0 ? 0.5 : (rank - seen) / n;
-      return lower_of(i) + (upper_of(i) - lower_of(i)) * within;
+  if (q < 0.5) {
+    double seen = 0;
+    for (int i = lowest_; i <= highest_; ++i) {
+      const auto n = static_cast<double>(buckets_[static_cast<size_t>(i)]);
+      if (n == 0) continue;
+      if (seen + n >= rank) return value_in(i, seen, n, rank);
+      seen += n;
     }
-    seen += n;
+    return upper_of(kBuckets - 1);
   }
-  return upper_of(kBuckets - 1);
+  if (rank > static_cast<double>(count_)) return upper_of(kBuckets - 1);  // q > 1
+  uint64_t above = 0;  // values in the buckets above i
+  int found = -1;
+  for (int i = highest_; i >= lowest_; --i) {
+    const uint64_t n = buckets_[static_cast<size_t>(i)];
+    if (n == 0) continue;
+    if (static_cast<double>(count_ - above) < rank) break;  // cumulative count up to i
+    found = i;
+    above += n;
+  }
+  const uint64_t n = buckets_[static_cast<size_t>(found)];
+  return value_in(found, static_cast<double>(count_ - above), static_cast<double>(n), rank);
 }
 
 double LatencyRecorder::share_above(uint64_t threshold_ns) const {

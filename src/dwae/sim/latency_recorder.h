@@ -39,14 +39,16 @@ class LatencyRecorder {
   void clear();
   uint64_t count() const { return count_; }
   double mean() const { return count_ == 0 ? 0 : sum_ / static_cast<double>(count_); }
-  // The q-quantile in nanoseconds (bucket midpoint); 0 when empty.
+  // The q-quantile in nanoseconds, linear inside its bucket; 0 when empty. The bucket is found
+  // from the nearer end: a P99 reads the top 1 % of the buckets, not the other 99 %.
   double quantile(double q) const;
   // Share of recorded values strictly above `threshold_ns` (bucket resolution).
   double share_above(uint64_t threshold_ns) const;
-
- private:
+  // The values a bucket holds: [lower_of(index), upper_of(index)).
   static double lower_of(int index);
   static double upper_of(int index);
+
+ private:
   uint64_t count_ = 0;
   double sum_ = 0;
   int lowest_ = kBuckets, highest_ = -1;  // the touched buckets; empty when lowest_ > highest_
