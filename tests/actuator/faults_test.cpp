@@ -89,6 +89,13 @@ class FaultTest : public RealCgroupTest {
 };
 
 TEST_F(FaultTest, EveryFaultAtEveryPositionLeavesTheCgroupAsBefore) {
+  // A weight other than the default: leaving cpu.idle in a rollback makes the kernel reset the
+  // weight to its default, which must not stay.
+  const bool cpu_v1 = v1(Controller::kCpu);
+  ASSERT_TRUE(RealFileSystem()
+                  .write(file(Controller::kCpu, cpu_v1 ? "cpu.shares" : "cpu.weight"),
+                         cpu_v1 ? "3072" : "300")
+                  .ok());
   const auto original = snapshot();
   // How many writes one clean transaction makes.
   size_t writes = 0;

@@ -144,6 +144,17 @@ bool CgroupActuator::run_transaction(const WorkloadPlan& plan, ApplyReport& repo
         break;
       }
     }
+    // A file the kernel rewrites when this one is written (the weight, when cpu.idle changes)
+    // is rolled back too, after this one: leaving idle again resets the weight to the default.
+    for (const std::string_view other : rewritten_by(w.file)) {
+      std::string other_path = w.dir + "/" + std::string(other);
+      const bool seen = std::any_of(done.begin(), done.end(),
+                                    [&](const Done& d) { return d.path == other_path; });
+      if (seen) continue;  // its content from before the transaction is already kept
+      auto other_before = fs_->read(other_path);
+      if (!other_before) continue;  // not on this hierarchy (cpu.weight on v1, cpu.shares on v2)
+      done.push_back(Done{std::move(other_path), std::string(other), std::move(*other_before)});
+    }
     // From here the file may change, so it is part of the rollback even if the write fails.
     done.push_back(Done{path, w.file, *before});
     if (auto s = fs_->write(path, w.value); !s) {
