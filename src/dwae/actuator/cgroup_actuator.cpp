@@ -35,7 +35,11 @@ WorkloadFiles files_for(const hostfs::CgroupLayout& layout, const hostfs::Cgroup
 Result<CgroupActuator> CgroupActuator::create(const hostfs::CgroupLayout& layout,
                                               ActuatorOptions options, FileSystem& fs) {
   if (options.journal_path.empty()) return Error{"actuator: no journal path configured"};
+  std::optional<JournalLock> lock;
   if (!options.dry_run) {
+    auto held = JournalLock::acquire(options.journal_path);
+    if (!held) return Error{"actuator: " + held.error().message};
+    lock.emplace(std::move(held).value());
     auto existing = Journal::open(options.journal_path);
     if (!existing) return existing.error();
     if (!existing->entries().empty()) {
@@ -51,6 +55,7 @@ Result<CgroupActuator> CgroupActuator::create(const hostfs::CgroupLayout& layout
   auto journal = Journal::open(options.journal_path);
   if (!journal) return journal.error();
   CgroupActuator a(layout, std::move(options), fs, std::move(journal).value());
+  a.lock_ = std::move(lock);
   for (const auto& root : a.options_.cgroup_roots) {
     auto resolved = fs.resolve(root);
     if (resolved) a.resolved_roots_.push_back(*resolved);

@@ -66,6 +66,7 @@ class CgroupActuator final : public Actuator {
   ActuatorOptions options_;
   FileSystem* fs_;
   Journal journal_;
+  std::optional<JournalLock> lock_;  // held for the actuator's life (not in dry-run)
   std::vector<std::string> resolved_roots_;
   std::map<std::string, ManagedWorkload> workloads_;
   std::vector<WorkloadPlan> last_plans_;

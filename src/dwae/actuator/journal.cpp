@@ -2,6 +2,7 @@
 #include "dwae/actuator/journal.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 
 #include "dwae/actuator/values.h"
 #include "dwae/common/file.h"
+#include "dwae/common/strings.h"
 
 namespace dwae::actuator {
 namespace {
@@ -77,6 +79,14 @@ bool Journal::contains(const std::string& file) const {
 }
 
 Status Journal::persist() const {
+  // JSON strings are UTF-8; a cgroup path need not be (a tenant names its own cgroups). Such a
+  // path is refused here, before anything is written to it.
+  for (const auto& e : entries_) {
+    if (!is_utf8(e.path) || !is_utf8(e.original)) {
+      return Error{"journal: cannot record " + printable(e.path) +
+                   ": the path or its content is not UTF-8"};
+    }
+  }
   nlohmann::json doc;
   doc["version"] = 1;
   doc["entries"] = nlohmann::json::array();
@@ -116,6 +126,37 @@ Status Journal::remove() {
     return Error::from_errno("unlink " + path_, errno);
   }
   return Status::success();
+}
+
+Result<JournalLock> JournalLock::acquire(const std::string& journal_path) {
+  const std::string path = journal_path + ".lock";
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Error::from_errno("open " + path, errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Error{"journal " + journal_path + " belongs to another running dwae (it holds " +
+                   path + "); stop that one first: it restores what it changed when it stops"};
+    }
+    return Error::from_errno("flock " + path, err);
+  }
+  return JournalLock(fd);
+}
+
+JournalLock& JournalLock::operator=(JournalLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+JournalLock::~JournalLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the lock
 }
 
 RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSystem& fs) {

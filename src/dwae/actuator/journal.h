@@ -6,6 +6,7 @@
 
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "dwae/actuator/filesystem.h"
@@ -41,6 +42,25 @@ class Journal {
   std::string path_;
   std::vector<JournalEntry> entries_;
   std::unordered_set<std::string> index_;
+};
+
+// One owner per journal: an exclusive lock (flock) on `journal_path + ".lock"`, a file beside
+// the journal that is created when missing and never removed, held while this object lives. A
+// second agent on the same journal, or `dwae restore` while the agent that owns the journal
+// runs, is refused instead of undoing what that agent still holds. The kernel drops the lock
+// when its holder dies, so a crash never leaves it held.
+class JournalLock {
+ public:
+  static Result<JournalLock> acquire(const std::string& journal_path);
+  JournalLock(JournalLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  JournalLock& operator=(JournalLock&& other) noexcept;
+  JournalLock(const JournalLock&) = delete;
+  JournalLock& operator=(const JournalLock&) = delete;
+  ~JournalLock();
+
+ private:
+  explicit JournalLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
 };
 
 struct RestoreReport {

@@ -1,4 +1,6 @@
 // `dwae restore [--journal PATH]`: puts back every cgroup value a previous run changed.
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "dwae/actuator/filesystem.h"
@@ -8,6 +10,17 @@
 namespace dwae::cli {
 
 int run_restore(const std::string& journal_path) {
+  // Not under a running agent: it still holds what the journal would put back, and it
+  // restores on its own when it stops.
+  auto lock = actuator::JournalLock::acquire(journal_path);
+  if (!lock) {
+    std::fprintf(stderr, "restore: %s\n", lock.error().message.c_str());
+    return kExitFailure;
+  }
+  if (::access(journal_path.c_str(), F_OK) != 0) {
+    std::printf("restore: no journal at %s: nothing to restore\n", journal_path.c_str());
+    return kExitOk;
+  }
   actuator::RealFileSystem fs;
   const auto report = actuator::restore_journal(journal_path, fs);
   for (const auto& m : report.messages) std::fprintf(stderr, "%s\n", m.c_str());

@@ -22,6 +22,12 @@ std::optional<int64_t> parse_int64(std::string_view s);
 std::optional<uint64_t> parse_uint64(std::string_view s);
 std::optional<double> parse_double(std::string_view s);
 
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+// Names read from the kernel (cgroup directories, process arguments) are bytes, not text.
+bool is_utf8(std::string_view s);
+// `s` with every byte outside printable ASCII written as \xNN, for messages and logs.
+std::string printable(std::string_view s);
+
 // Edit distance, for "did you mean" suggestions.
 size_t levenshtein(std::string_view a, std::string_view b);
 

@@ -111,7 +111,7 @@ struct AgentConfig {
   // Absolute directories under /sys/fs/cgroup; the agent writes nowhere else.
   std::vector<std::string> cgroup_roots{"/sys/fs/cgroup"};
   std::string state_dir = "/var/lib/dwae";
-  std::string journal_path;                        // defaults to state_dir + "/journal.json"
+  std::string journal_path;  // empty: state_dir + "/journal.json" (agent::journal_path())
   std::string metrics_address = "127.0.0.1:9464";  // host:port; empty disables the endpoint
   double hysteresis = 0.02;  // relative changes smaller than this are skipped (0..1)
   double max_step = 0.25;    // largest relative change per tick per resource (0..10)

@@ -182,10 +182,9 @@ class Validator {
     if (raw.dry_run.has()) out.dry_run = *raw.dry_run;
     if (raw.cgroup_roots.has()) cgroup_roots(raw.cgroup_roots, out);
     if (check_absolute(raw.state_dir, "state_dir")) out.state_dir = normalise_path(*raw.state_dir);
+    // Without `journal`, the journal lives in the state directory, wherever that ends up
+    // (`dwae run --state-dir` moves it): agent::journal_path() says where.
     if (check_absolute(raw.journal, "journal")) out.journal_path = *raw.journal;
-    if (!raw.journal.present) {
-      out.journal_path = (out.state_dir == "/" ? "" : out.state_dir) + "/journal.json";
-    }
     if (raw.metrics_address.has()) {
       const auto& address = *raw.metrics_address;
       const auto error = address.empty() ? std::string() : check_listen_address(address);

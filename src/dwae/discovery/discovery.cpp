@@ -38,6 +38,9 @@ void walk(const std::string& dir, const std::string& path, int depth,
   std::vector<std::string> children;
   while (const dirent* e = ::readdir(d)) {
     if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
+    // A name that is not UTF-8 cannot be matched by a rule, named in a report or journalled:
+    // the group and what is below it are not workloads.
+    if (!is_utf8(e->d_name)) continue;
     children.emplace_back(e->d_name);
   }
   ::closedir(d);
@@ -308,7 +311,7 @@ Result<std::vector<Workload>> Discovery::discover(const config::Config& config) 
     if (rule.match.kind == config::MatchRule::Kind::kLibvirtDomain) {
       // QEMU processes: named by -name; a libvirt scope of the same name keeps its directories.
       for (const auto& q : qemus) {
-        if (!glob->matches(q.vm_name)) continue;
+        if (!is_utf8(q.vm_name) || !glob->matches(q.vm_name)) continue;
         Workload* w = claim("vm/" + q.vm_name, WorkloadKind::kVm);
         if (w == nullptr) continue;
         w->vmm_pid = q.pid;
