@@ -27,6 +27,39 @@ TEST(Journal, RecordsPersistAndReload) {
   EXPECT_EQ(::access(path.c_str(), F_OK), -1);
 }
 
+TEST(Journal, APathThatIsNotUtf8IsRefusedNotFatal) {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/journal.json";
+  auto j = Journal::open(path);
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE(j->record("/sys/fs/cgroup/cpu/a/cpu.shares", "1024\n").ok());
+  const auto bad = j->record("/sys/fs/cgroup/cpu/tenant-\xff/cpu.shares", "1024\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("tenant-\\xff"), std::string::npos) << bad.error().message;
+  // Nothing of it is kept, in memory or on disk; the earlier entry is.
+  EXPECT_FALSE(j->contains("/sys/fs/cgroup/cpu/tenant-\xff/cpu.shares"));
+  auto again = Journal::open(path);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->entries().size(), 1u);
+}
+
+TEST(Journal, OneOwnerAtATime) {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/state/journal.json";
+  {
+    auto first = JournalLock::acquire(path);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    const auto second = JournalLock::acquire(path);
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.error().message.find("belongs to another running dwae"), std::string::npos)
+        << second.error().message;
+    // Moving the lock keeps it held.
+    JournalLock moved = std::move(first).value();
+    EXPECT_FALSE(JournalLock::acquire(path).ok());
+  }
+  EXPECT_TRUE(JournalLock::acquire(path).ok());  // released with its holder
+}
+
 TEST(Journal, CorruptJournalIsRefusedNotDiscarded) {
   test::TempDir dir;
   dir.write("journal.json", "{\"version\": 1, \"entries\": [{\"path\": 3}]}");

@@ -310,6 +310,38 @@ TEST_F(AgentEndToEnd, KillNineThenRestartRestoresEveryValue) {
   EXPECT_NE(::access((state_dir_ + "/journal.json").c_str(), F_OK), 0);
 }
 
+TEST_F(AgentEndToEnd, StateDirFlagMovesTheJournalAndItsOwnerIsNotUndoneUnderIt) {
+  start_load();
+  // The config names a state directory; --state-dir moves it, journal included.
+  const std::string cfg = write_config(config());
+  const std::string moved = tmp_.path() + "/moved-state";
+  std::vector<std::string> argv = agent_argv(cfg);
+  argv.insert(argv.end(), {"--state-dir", moved});
+  Background agent(argv, tmp_.path(), "agent");
+  ASSERT_TRUE(eventually([&] { return weights_moved(); }, 30s)) << agent.err();
+  EXPECT_EQ(::access((moved + "/journal.json").c_str(), F_OK), 0);
+  EXPECT_NE(::access((state_dir_ + "/journal.json").c_str(), F_OK), 0);
+
+  // While the agent runs, neither `dwae restore` nor a second agent may undo what it holds.
+  const auto restore =
+      test::run_process({test::dwae_binary(), "restore", "--journal", moved + "/journal.json"});
+  EXPECT_EQ(restore.exit_code, 1) << restore.out << restore.err;
+  EXPECT_NE(restore.err.find("belongs to another running dwae"), std::string::npos) << restore.err;
+  const auto second = test::run_process({test::dwae_binary(), "run", "--config", cfg, "--state-dir",
+                                         moved, "--duration", "300ms", "--no-bpf"});
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  EXPECT_NE(second.err.find("belongs to another running dwae"), std::string::npos) << second.err;
+  EXPECT_TRUE(weights_moved()) << "the running agent's values are still in place";
+  EXPECT_EQ(::access((moved + "/journal.json").c_str(), F_OK), 0);
+
+  EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.err();
+  expect_restored();
+  const auto after =
+      test::run_process({test::dwae_binary(), "restore", "--journal", moved + "/journal.json"});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_NE(after.out.find("no journal at"), std::string::npos) << after.out;
+}
+
 TEST_F(AgentEndToEnd, WorkloadsThatAppearAndVanishAreHandled) {
   start_load();
   const std::string late_rule =

@@ -36,5 +36,27 @@ TEST(Strings, Levenshtein) {
   EXPECT_EQ(levenshtein("kitten", "sitting"), 3u);
 }
 
+TEST(Strings, Utf8IsCheckedStrictly) {
+  EXPECT_TRUE(is_utf8(""));
+  EXPECT_TRUE(is_utf8("system.slice/redis.service"));
+  EXPECT_TRUE(is_utf8("caf\xc3\xa9"));       // é
+  EXPECT_TRUE(is_utf8("\xe2\x82\xac"));      // €
+  EXPECT_TRUE(is_utf8("\xf0\x9f\x98\x80"));  // U+1F600
+  EXPECT_FALSE(is_utf8("tenant-\xff"));      // never valid
+  EXPECT_FALSE(is_utf8("\xc3"));             // cut short
+  EXPECT_FALSE(
+      is_utf8("\x80"
+              "abc"));                        // starts with a continuation byte
+  EXPECT_FALSE(is_utf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(is_utf8("\xed\xa0\x80"));      // a surrogate
+  EXPECT_FALSE(is_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+}
+
+TEST(Strings, PrintableEscapesEverythingButPrintableAscii) {
+  EXPECT_EQ(printable("a/b.service"), "a/b.service");
+  EXPECT_EQ(printable("tenant-\xff\n"), "tenant-\\xff\\x0a");
+  EXPECT_EQ(printable("back\\slash"), "back\\x5cslash");
+}
+
 }  // namespace
 }  // namespace dwae

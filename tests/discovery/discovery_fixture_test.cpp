@@ -125,6 +125,17 @@ TEST_F(DiscoveryTest, DoubleStarGlobJoinsTheSameSubtreeUnderDifferentPrefixes) {
             host_.root() + "/sys/fs/cgroup/memory/process_api/abc/t1/ls");
 }
 
+TEST_F(DiscoveryTest, AGroupNamedInBytesThatAreNotUtf8IsNoWorkload) {
+  host_.cgroup("cpu", "/t1/ok");
+  host_.cgroup("cpu", "/t1/bad-\xff");
+  host_.cgroup("cpu", "/t1/bad-\xff/child");
+  const auto ws = discover(config_with(
+      {{"all", MatchRule::Kind::kCgroup, "t1/*"}, {"deep", MatchRule::Kind::kCgroup, "**/child"}}));
+  ASSERT_TRUE(ws.ok());
+  ASSERT_EQ(ws->size(), 1u);
+  EXPECT_EQ((*ws)[0].name, "t1/ok");
+}
+
 TEST_F(DiscoveryTest, FirstRuleWinsAndLaterRulesDoNotDuplicate) {
   host_.cgroup("cpu", "/a/x");
   host_.cgroup("cpu", "/a/y");
