@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -128,6 +129,46 @@ TEST_F(RealHostTest, WithoutEbpfDiscoveryRunsEveryRediscoverEverySamples) {
   const auto made = make_host(options);
   RealHost& host = *made;
   expect_periodic_walk(host, sandbox_, 3);
+}
+
+// A cgroup removed and made again at the same path between two walks (a service restarted
+// quickly) is a new cgroup: the next walk takes it as new, so its files and its eBPF run-queue
+// counts come from the new cgroup, not from the removed one.
+TEST_F(RealHostTest, ACgroupMadeAgainAtTheSamePathIsCountedAsTheNewCgroup) {
+  RealHostOptions options;
+  options.rediscover_min_every = 1;
+  const auto made = make_host(options);
+  RealHost& host = *made;
+  if (const std::string why = lifecycle_off(host); !why.empty()) {
+    GTEST_SKIP() << "the eBPF lifecycle collector does not run here: " << why;
+  }
+  const auto* sched = host.telemetry().find("bpf:sched");
+  ASSERT_TRUE(sched != nullptr && sched->active) << "eBPF scheduling telemetry is off here";
+  ASSERT_EQ(discovered(host), 1u);
+  sample(host);
+  const uint64_t generation = host.generation();
+
+  sandbox_.remake("w1");
+  // A process in the new cgroup that wakes up 200 times a second for 3 s.
+  const pid_t waker = sandbox_.spawn(
+      {"/bin/sh", "-c", "i=0; while [ $i -lt 600 ]; do sleep 0.005; i=$((i+1)); done"}, "w1");
+  uint64_t wakeups = 0;
+  bool sampled = false;
+  for (int i = 0; i < 10 && wakeups == 0; ++i) {
+    ::usleep(200'000);
+    ASSERT_TRUE(host.workloads().ok());
+    auto s = host.sample();
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    for (const auto& w : s->workloads) {
+      sampled = true;
+      EXPECT_TRUE(w.has_runq_delay);
+      wakeups = w.runq_delay_ns.total();
+    }
+  }
+  sandbox_.kill(waker);
+  EXPECT_TRUE(sampled);
+  EXPECT_GT(host.generation(), generation);
+  EXPECT_GT(wakeups, 0u) << "run-queue counts stayed with the removed cgroup";
 }
 
 // The per-tick reads skip a v1 cpu.stat until it shows a quota period; when the agent applies a

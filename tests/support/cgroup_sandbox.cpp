@@ -177,6 +177,16 @@ void CgroupSandbox::create(const std::string& child) {
   }
 }
 
+void CgroupSandbox::remake(const std::string& child) {
+  for (const auto& m : mounts_) {
+    const std::string d = m.mount_point + join_path(m.own_path, name_) + "/" + child;
+    if (::rmdir(d.c_str()) != 0)
+      throw std::runtime_error("rmdir " + d + ": " + std::strerror(errno));
+  }
+  children_.erase(std::remove(children_.begin(), children_.end(), child), children_.end());
+  create(child);
+}
+
 pid_t CgroupSandbox::spawn(const std::vector<std::string>& argv, const std::string& child) {
   create(child);
   std::vector<std::string> procs;

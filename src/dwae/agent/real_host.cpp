@@ -1,6 +1,7 @@
 // RealHost: discovery + cgroup handles + the eBPF scheduling collector -> HostSample.
 #include "dwae/agent/real_host.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -191,6 +192,17 @@ void RealHost::note_applied(const std::string& workload, const ResourceTargets& 
   }
 }
 
+std::vector<uint64_t> RealHost::dir_inodes(const hostfs::CgroupDirs& dirs) {
+  std::vector<uint64_t> out;
+  const auto add = [&out](const std::string& dir) {
+    struct stat st {};
+    out.push_back(!dir.empty() && ::stat(dir.c_str(), &st) == 0 ? st.st_ino : 0);
+  };
+  for (const auto& dir : dirs.by_controller) add(dir);
+  add(dirs.unified);
+  return out;
+}
+
 bool RealHost::matches_processes(const config::Config& config) {
   return std::any_of(config.workloads.begin(), config.workloads.end(),
                      [](const config::WorkloadRule& r) {
@@ -220,10 +232,11 @@ Status RealHost::rediscover() {
   std::vector<std::unique_ptr<Tracked>> next;
   bool changed = found->size() != tracked_.size();
   for (auto& w : *found) {
+    std::vector<uint64_t> inodes = dir_inodes(w.dirs);
     auto same = std::find_if(tracked_.begin(), tracked_.end(), [&](const auto& t) {
       return t != nullptr && t->workload.name == w.name &&
              t->workload.dirs.by_controller == w.dirs.by_controller &&
-             t->workload.dirs.unified == w.dirs.unified;
+             t->workload.dirs.unified == w.dirs.unified && t->inodes == inodes;
     });
     if (same != tracked_.end()) {
       (*same)->workload = w;
@@ -233,6 +246,7 @@ Status RealHost::rediscover() {
     }
     changed = true;
     auto t = std::make_unique<Tracked>();
+    t->inodes = std::move(inodes);
     t->workload = w;
     t->info = workload_info(w, config_);
     if (auto settings = reader_.read_settings(w.dirs)) t->applied = targets_from(*settings);
@@ -307,7 +321,7 @@ Result<HostSample> RealHost::sample() {
     w.nr_periods = stats.nr_periods.value_or(0);
     w.nr_throttled = stats.nr_throttled.value_or(0);
     w.throttled_ns = stats.throttled_ns.value_or(0);
-    w.has_runq_delay = bpf_sched;
+    w.has_runq_delay = bpf_sched && wt.sched_attributed;
     if (!bpf_sched && wt.task_run_delay_ns) w.runq_delay_total_ns = *wt.task_run_delay_ns;
     add_pressure(stats.cpu_pressure, w.psi.cpu_some_us, w.psi.cpu_full_us);
     add_pressure(stats.memory_pressure, w.psi.memory_some_us, w.psi.memory_full_us);

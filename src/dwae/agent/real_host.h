@@ -66,6 +66,9 @@ class RealHost final : public HostSource {
     WorkloadInfo info;
     ResourceTargets applied;
     WorkloadSample totals;  // eBPF counters accumulated over the drains
+    // Inode numbers of its directories: a cgroup removed and made again at the same path is
+    // a new cgroup (fresh counters, new eBPF ids), which the path alone does not show.
+    std::vector<uint64_t> inodes;
   };
   Status rediscover();
   // Whether the counted cgroup changes since the last discovery can matter to this config
@@ -73,6 +76,7 @@ class RealHost final : public HostSource {
   bool tree_changed() const;
   // Whether a rule matches workloads by their processes (VMs by QEMU) rather than by path.
   static bool matches_processes(const config::Config& config);
+  static std::vector<uint64_t> dir_inodes(const hostfs::CgroupDirs& dirs);
 
   config::Config config_;
   bool matches_processes_;  // matches_processes(config_)

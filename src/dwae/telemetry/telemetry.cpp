@@ -444,6 +444,7 @@ Result<TelemetrySample> Telemetry::drain() {
     WorkloadTelemetry w;
     w.name = t.cgroups.name;
     w.sched = t.sched_id == 0 ? SchedStats{} : take(out.sched, t.sched_id);
+    w.sched_attributed = t.sched_id != 0;
     w.memory = take(out.memory, t.memory_id);
     w.block = take(out.block, t.block_id);
     w.net = take(out.net, t.net_id);

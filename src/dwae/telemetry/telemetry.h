@@ -79,6 +79,9 @@ struct WorkloadTelemetry {
   std::string name;
   // eBPF, since the previous drain; all zero when that collector is not active.
   SchedStats sched;
+  // Whether the workload has a directory in the scheduling collector's hierarchy, so that
+  // `sched` is its run-queue delay rather than zero for want of a cgroup to count.
+  bool sched_attributed = false;
   MemoryStats memory;
   BlockStats block;
   NetStats net;
