@@ -2,6 +2,7 @@
 #include "dwae/actuator/values.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace dwae::actuator {
 namespace {
@@ -18,7 +19,12 @@ TEST(Values, WeightConversionsMatchSystemd) {
 }
 
 TEST(Values, ReadBackComparisonKnowsKernelRewrites) {
-  EXPECT_TRUE(same_value("memory.high", "1000000", "999424\n"));  // rounded to a page
+  ASSERT_EQ(page_bytes(), static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)));
+  const uint64_t page = page_bytes();
+  EXPECT_TRUE(same_value("memory.high", std::to_string(244 * page + 576),
+                         std::to_string(244 * page) + "\n"));  // rounded down to a page
+  EXPECT_FALSE(same_value("memory.high", std::to_string(244 * page + 576),
+                          std::to_string(245 * page) + "\n"));
   EXPECT_FALSE(same_value("memory.high", "1000000", "1003520\n"));
   EXPECT_TRUE(same_value("memory.limit_in_bytes", "-1", "9223372036854771712\n"));
   EXPECT_TRUE(same_value("memory.max", "max", "max\n"));

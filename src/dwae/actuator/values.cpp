@@ -1,6 +1,8 @@
 // Value spelling, read-back comparison and restore writes per cgroup file.
 #include "dwae/actuator/values.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "dwae/common/strings.h"
@@ -50,6 +52,14 @@ uint64_t io_weight_to_bfq(uint64_t weight) {
   return std::clamp<uint64_t>(weight, 1, 1000);
 }
 
+uint64_t page_bytes() {
+  static const uint64_t page = [] {
+    const long size = ::sysconf(_SC_PAGESIZE);
+    return size > 0 ? static_cast<uint64_t>(size) : uint64_t{4096};
+  }();
+  return page;
+}
+
 bool same_value(std::string_view file, std::string_view written, std::string_view read_back) {
   written = trim(written);
   read_back = trim(read_back);
@@ -58,7 +68,8 @@ bool same_value(std::string_view file, std::string_view written, std::string_vie
     const auto r = memory_value(read_back);
     if (!w || !r) return false;
     if (*w == kUnlimited || *r == kUnlimited) return *w == *r;
-    return *r == *w / kPageBytes * kPageBytes;  // the kernel rounds down to a page
+    const uint64_t page = page_bytes();
+    return *r == *w / page * page;  // the kernel rounds down to a page
   }
   if (file.starts_with("cpuset.")) {
     const auto w = hostfs::parse_cpu_list(written);

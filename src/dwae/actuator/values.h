@@ -22,7 +22,9 @@ uint64_t shares_to_weight(uint64_t shares);
 // default 100 maps to 100.
 uint64_t io_weight_to_bfq(uint64_t weight);
 
-inline constexpr uint64_t kPageBytes = 4096;
+// The kernel's page size (memory limits are rounded down to it): 4 KiB on x86-64, 16 or 64 KiB
+// on some arm64 kernels.
+uint64_t page_bytes();
 
 // True when `read_back` is what the kernel shows after `written` was written to `file` (a
 // file name such as "memory.high" or "cpuset.cpus").
