@@ -62,6 +62,34 @@ TEST_F(RealCgroupTest, CpuWritesAreReadBackAndRestored) {
   EXPECT_EQ(::access(options_.journal_path.c_str(), F_OK), -1);  // journal removed
 }
 
+// A workload the actuator stops managing (a reload dropped its rule) gets its original values
+// back at once, and its files leave the journal; one still managed keeps what it was given.
+TEST_F(RealCgroupTest, AWorkloadNoLongerManagedGetsItsOriginalsBackAtOnce) {
+  const char* weight_file = v1(Controller::kCpu) ? "cpu.shares" : "cpu.weight";
+  const std::string before = value_of(file(Controller::kCpu, weight_file));
+  RealFileSystem fs;
+  auto actuator = CgroupActuator::create(layout_, options_, fs);
+  ASSERT_TRUE(actuator.ok()) << actuator.error().message;
+  EXPECT_EQ(actuator->set_workloads({workload_}).restored, 0u);
+  Decision d;
+  d.workloads.emplace_back(WorkloadDecision{"w", {}}).targets.cpu_weight = 300;
+  ASSERT_EQ(actuator->apply(d).workloads_applied, 1u);
+  ASSERT_NE(value_of(file(Controller::kCpu, weight_file)), before);
+  ASSERT_EQ(actuator->journal().entries().size(), 1u);
+
+  // The same workload again (a discovery that changed nothing): nothing is put back.
+  EXPECT_EQ(actuator->set_workloads({workload_}).restored, 0u);
+  EXPECT_NE(value_of(file(Controller::kCpu, weight_file)), before);
+
+  const RestoreReport released = actuator->set_workloads({});
+  EXPECT_EQ(released.restored, 1u);
+  EXPECT_EQ(released.failed, 0u);
+  EXPECT_EQ(value_of(file(Controller::kCpu, weight_file)), before);
+  EXPECT_TRUE(actuator->journal().entries().empty());
+  EXPECT_EQ(::access(options_.journal_path.c_str(), F_OK), -1);  // nothing left to keep
+  ASSERT_TRUE(actuator->restore().ok());
+}
+
 // Setting cpu.idle makes the kernel set the idle weight in the weight file, and leaving idle the
 // default one: a weight first written after the group went idle must still be restored to what
 // it was before the agent touched cpu.idle, not to the idle weight.

@@ -60,6 +60,22 @@ TEST(Journal, OneOwnerAtATime) {
   EXPECT_TRUE(JournalLock::acquire(path).ok());  // released with its holder
 }
 
+TEST(Journal, ForgetDropsSomeEntriesOnDiskAndAllDeletesTheFile) {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/journal.json";
+  auto j = Journal::open(path);
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE(j->record_all({{"/cg/a/cpu.shares", "1024\n"}, {"/cg/b/cpu.shares", "512\n"}}).ok());
+  ASSERT_TRUE(j->forget({"/cg/a/cpu.shares", "/cg/not-there"}).ok());
+  EXPECT_FALSE(j->contains("/cg/a/cpu.shares"));
+  auto again = Journal::open(path);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->entries().size(), 1u);
+  EXPECT_EQ(again->entries()[0].path, "/cg/b/cpu.shares");
+  ASSERT_TRUE(j->forget({"/cg/b/cpu.shares"}).ok());
+  EXPECT_EQ(::access(path.c_str(), F_OK), -1);
+}
+
 TEST(Journal, CorruptJournalIsRefusedNotDiscarded) {
   test::TempDir dir;
   dir.write("journal.json", "{\"version\": 1, \"entries\": [{\"path\": 3}]}");

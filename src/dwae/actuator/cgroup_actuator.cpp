@@ -68,15 +68,39 @@ CgroupActuator::CgroupActuator(const hostfs::CgroupLayout& layout, ActuatorOptio
                                FileSystem& fs, Journal journal)
     : layout_(&layout), options_(std::move(options)), fs_(&fs), journal_(std::move(journal)) {}
 
-void CgroupActuator::set_workloads(std::vector<ManagedWorkload> workloads) {
+RestoreReport CgroupActuator::set_workloads(std::vector<ManagedWorkload> workloads) {
   workloads_.clear();
   known_.clear();
   resolved_dirs_.clear();
   checked_files_.clear();
+  std::unordered_set<std::string> managed_dirs;
   for (auto& w : workloads) {
+    for (const auto& dir : w.files.dirs.by_controller) managed_dirs.insert(dir);
+    managed_dirs.insert(w.files.dirs.unified);
     std::string name = w.name;
     workloads_.emplace(std::move(name), std::move(w));
   }
+  // Every journalled file lies in a directory of a workload managed when it was written.
+  std::vector<JournalEntry> released;
+  for (const auto& e : journal_.entries()) {
+    const auto slash = e.path.rfind('/');
+    if (slash == std::string::npos || managed_dirs.count(e.path.substr(0, slash)) == 0) {
+      released.push_back(e);
+    }
+  }
+  RestoreReport report;
+  if (released.empty()) return report;
+  report = restore_entries(released, *fs_);
+  std::vector<std::string> done;
+  for (const auto& e : released) {
+    const auto& failed = report.failed_paths;
+    if (std::find(failed.begin(), failed.end(), e.path) == failed.end()) done.push_back(e.path);
+  }
+  if (auto s = journal_.forget(done); !s) {
+    ++report.failed;
+    report.messages.push_back("journal: " + s.error().message);
+  }
+  return report;
 }
 
 Status CgroupActuator::check_path(const std::string& dir, const std::string& file) {

@@ -46,7 +46,11 @@ class CgroupActuator final : public Actuator {
   static Result<CgroupActuator> create(const hostfs::CgroupLayout& layout, ActuatorOptions options,
                                        FileSystem& fs);
 
-  void set_workloads(std::vector<ManagedWorkload> workloads);
+  // Sets the workloads to manage. The journalled files of cgroups no longer among them
+  // (dropped by a reload, or gone) are put back to their originals and leave the journal; the
+  // report says how that went (a file that cannot be put back stays journalled, for the
+  // restore at exit).
+  RestoreReport set_workloads(std::vector<ManagedWorkload> workloads);
   ApplyReport apply(const Decision& decision) override;
   // Puts every touched file back to its original value and removes the journal.
   Status restore() override;

@@ -119,6 +119,23 @@ Status Journal::record_all(const std::vector<JournalEntry>& entries) {
   return Status::success();
 }
 
+Status Journal::forget(const std::vector<std::string>& files) {
+  const std::unordered_set<std::string> gone(files.begin(), files.end());
+  std::vector<JournalEntry> kept;
+  for (auto& e : entries_) {
+    if (gone.count(e.path) == 0) kept.push_back(e);
+  }
+  if (kept.size() == entries_.size()) return Status::success();
+  if (kept.empty()) return remove();
+  std::swap(entries_, kept);
+  if (auto s = persist(); !s) {
+    std::swap(entries_, kept);  // the file still holds them: so does memory
+    return s;
+  }
+  for (const auto& f : gone) index_.erase(f);
+  return Status::success();
+}
+
 Status Journal::remove() {
   entries_.clear();
   index_.clear();
@@ -178,6 +195,7 @@ RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSyst
           report.messages.push_back("skipped " + e->path + ": the cgroup no longer exists");
         } else {
           ++report.failed;
+          report.failed_paths.push_back(e->path);
           report.messages.push_back("failed " + e->path + ": " + current.error().message);
         }
         continue;
@@ -209,6 +227,7 @@ RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSyst
   }
   for (const JournalEntry* e : pending) {
     ++report.failed;
+    report.failed_paths.push_back(e->path);
     report.messages.push_back("failed " + e->path + ": " +
                               last_error[static_cast<size_t>(e - entries.data())]);
   }

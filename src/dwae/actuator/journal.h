@@ -33,6 +33,9 @@ class Journal {
   Status record(const std::string& file, const std::string& original);
   // The same for many files with one persist (one fsync per tick, however many files).
   Status record_all(const std::vector<JournalEntry>& entries);
+  // Drops the entries of `files` (put back by the caller) and persists the rest; deletes the
+  // journal file when nothing is left.
+  Status forget(const std::vector<std::string>& files);
   // Deletes the journal file and forgets every entry.
   Status remove();
 
@@ -68,6 +71,7 @@ struct RestoreReport {
   size_t skipped = 0;  // the cgroup no longer exists
   size_t failed = 0;
   std::vector<std::string> messages;
+  std::vector<std::string> failed_paths;  // the files that could not be put back
   bool ok() const { return failed == 0; }
 };
 

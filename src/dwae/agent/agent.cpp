@@ -108,6 +108,17 @@ std::vector<actuator::ManagedWorkload> managed_workloads(const config::Config& c
   return out;
 }
 
+// What set_workloads() put back for cgroups no longer managed, in the log.
+void release_log(const actuator::RestoreReport& report) {
+  if (report.restored + report.skipped + report.failed == 0) return;
+  log_info("workloads no longer managed: " + std::to_string(report.restored) +
+           " values restored, " + std::to_string(report.skipped) + " skipped (cgroup gone), " +
+           std::to_string(report.failed) + " failed (kept for the restore at exit)");
+  for (const auto& m : report.messages) {
+    if (m.starts_with("failed")) log_error(m);
+  }
+}
+
 ResourceTargets targets_of(const actuator::KnobState& k) {
   ResourceTargets t;
   if (k.cpu_weight) t.cpu_weight = static_cast<uint32_t>(*k.cpu_weight);
@@ -248,7 +259,7 @@ int run_agent(const AgentOptions& options) {
     return kExitFailure;
   }
   std::unique_ptr<policy::Policy> policy = std::move(*pol);
-  act->set_workloads(managed_workloads(cfg, *layout, host));
+  release_log(act->set_workloads(managed_workloads(cfg, *layout, host)));
   uint64_t generation = host.generation();
 
   Metrics metrics;
@@ -281,7 +292,7 @@ int run_agent(const AgentOptions& options) {
   loop.on_workloads([&](const std::vector<WorkloadInfo>&) {
     if (host.generation() == generation) return;
     generation = host.generation();
-    act->set_workloads(managed_workloads(cfg, *layout, host));
+    release_log(act->set_workloads(managed_workloads(cfg, *layout, host)));
     for (const auto& w : host.discovered()) {
       loop.policy().set_configured(w.name, configured_targets(w, cfg));
     }
@@ -401,7 +412,7 @@ int run_agent(const AgentOptions& options) {
         policy = std::move(*p);
         loop.set_policy(*policy);
         generation = host.generation();
-        act->set_workloads(managed_workloads(cfg, *layout, host));
+        release_log(act->set_workloads(managed_workloads(cfg, *layout, host)));
         header.period = cfg.agent.period;
         metrics.set_info(policy->name(), cfg.agent.dry_run);
         metrics.count_reload(true);
