@@ -89,6 +89,38 @@ TEST_F(CrashTest, DwaeRestoreBringsBackEveryValueAfterSigkill) {
   }
 }
 
+// A value the kernel no longer takes (here a cpuset naming a CPU this host does not have) keeps
+// its journal: `dwae restore` puts back the rest, keeps only what failed and says so, and
+// --give-up-failed lets it go so that the agent can start again.
+TEST_F(CrashTest, RestoreKeepsOnlyWhatFailedUntilToldToGiveItUp) {
+  const std::string cpus = file(Controller::kCpuset, "cpuset.cpus");
+  const std::string weight =
+      file(Controller::kCpu, v1(Controller::kCpu) ? "cpu.shares" : "cpu.weight");
+  const std::string weight_before = dwae::test::read_text(weight);
+  {
+    auto j = Journal::open(options_.journal_path);
+    ASSERT_TRUE(j.ok());
+    ASSERT_TRUE(j->record_all({{weight, weight_before}, {cpus, "4095\n"}}).ok());
+  }
+  ASSERT_TRUE(RealFileSystem().write(weight, v1(Controller::kCpu) ? "3072" : "300").ok());
+
+  const auto first = dwae::test::run_process(
+      {dwae::test::dwae_binary(), "restore", "--journal", options_.journal_path});
+  EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
+  EXPECT_NE(first.out.find("--give-up-failed"), std::string::npos) << first.out;
+  EXPECT_EQ(dwae::test::read_text(weight), weight_before);
+  auto left = Journal::open(options_.journal_path);
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->entries().size(), 1u);
+  EXPECT_EQ(left->entries()[0].path, cpus);
+
+  const auto second = dwae::test::run_process({dwae::test::dwae_binary(), "restore", "--journal",
+                                               options_.journal_path, "--give-up-failed"});
+  EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_NE(second.out.find("gave up on " + cpus), std::string::npos) << second.out;
+  EXPECT_EQ(::access(options_.journal_path.c_str(), F_OK), -1);
+}
+
 TEST_F(CrashTest, NextStartRestoresTheJournalFirst) {
   const auto original = snapshot();
   crash_at(2);

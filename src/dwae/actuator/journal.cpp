@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -243,11 +244,16 @@ RestoreReport restore_journal(const std::string& journal_path, FileSystem& fs) {
     return r;
   }
   RestoreReport report = restore_entries(journal->entries(), fs);
-  if (report.ok()) {
-    if (auto s = journal->remove(); !s) {
-      ++report.failed;
-      report.messages.push_back(s.error().message);
-    }
+  // What went back (or whose cgroup is gone) leaves the journal; what failed stays, alone, for
+  // the next attempt and for the operator to read.
+  std::vector<std::string> done;
+  for (const auto& e : journal->entries()) {
+    const auto& failed = report.failed_paths;
+    if (std::find(failed.begin(), failed.end(), e.path) == failed.end()) done.push_back(e.path);
+  }
+  if (auto s = journal->forget(done); !s) {
+    ++report.failed;
+    report.messages.push_back(s.error().message);
   }
   return report;
 }

@@ -77,7 +77,8 @@ struct RestoreReport {
 
 // Writes every journalled original back (several passes, so that values the kernel orders,
 // such as burst <= quota, go back whatever order they were touched in), skips files whose
-// cgroup is gone, and removes the journal when nothing failed. No journal: nothing to do.
+// cgroup is gone, and removes the journal when nothing failed; otherwise the journal keeps
+// only the files that failed. No journal: nothing to do.
 RestoreReport restore_journal(const std::string& journal_path, FileSystem& fs);
 // The same for entries already in memory.
 RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSystem& fs);

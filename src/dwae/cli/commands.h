@@ -25,7 +25,10 @@ int run_inspect(const InspectOptions& options);
 int run_check_config(const std::string& path);
 
 // Restores every file recorded in the journal; exit 0 when nothing failed.
-int run_restore(const std::string& journal_path);
+// `give_up_failed`: delete the journal after the attempt even when some values could not be
+// put back (what is given up is printed), so that a value the kernel no longer accepts does
+// not keep the agent from starting.
+int run_restore(const std::string& journal_path, bool give_up_failed = false);
 
 struct RunOptions {
   std::string config_path;  // empty: the built-in simulated host

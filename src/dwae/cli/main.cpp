@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
   auto* restore_cmd = app.add_subcommand(
       "restore", "Put back every cgroup value a previous run changed (after a crash)");
   restore_cmd->add_option("--journal", journal_path, "Journal file")->capture_default_str();
+  bool give_up_failed = false;
+  restore_cmd->add_flag("--give-up-failed", give_up_failed,
+                        "After the attempt, delete the journal even if some values could not be "
+                        "put back (they are printed), so that the agent can start again");
 
   dwae::cli::RecordOptions record;
   auto* record_cmd = app.add_subcommand(
@@ -130,7 +134,7 @@ int main(int argc, char** argv) {
   }
   if (*inspect_cmd) return dwae::cli::run_inspect(inspect);
   if (*check_cmd) return dwae::cli::run_check_config(check_path);
-  if (*restore_cmd) return dwae::cli::run_restore(journal_path);
+  if (*restore_cmd) return dwae::cli::run_restore(journal_path, give_up_failed);
   if (*record_cmd) return dwae::cli::run_record(record);
   if (*bench_cmd) return dwae::cli::run_bench_command(bench);
   if (*run_cmd) {

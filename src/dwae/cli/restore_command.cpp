@@ -1,7 +1,9 @@
 // `dwae restore [--journal PATH]`: puts back every cgroup value a previous run changed.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "dwae/actuator/filesystem.h"
 #include "dwae/actuator/journal.h"
@@ -9,7 +11,7 @@
 
 namespace dwae::cli {
 
-int run_restore(const std::string& journal_path) {
+int run_restore(const std::string& journal_path, bool give_up_failed) {
   // Not under a running agent: it still holds what the journal would put back, and it
   // restores on its own when it stops.
   auto lock = actuator::JournalLock::acquire(journal_path);
@@ -26,7 +28,21 @@ int run_restore(const std::string& journal_path) {
   for (const auto& m : report.messages) std::fprintf(stderr, "%s\n", m.c_str());
   std::printf("restore: %zu restored, %zu skipped (cgroup gone), %zu failed\n", report.restored,
               report.skipped, report.failed);
-  return report.ok() ? kExitOk : kExitFailure;
+  if (report.ok()) return kExitOk;
+  if (!give_up_failed) {
+    std::printf("restore: %s keeps the %zu that failed; try again, or add --give-up-failed\n",
+                journal_path.c_str(), report.failed_paths.size());
+    return kExitFailure;
+  }
+  for (const auto& path : report.failed_paths) {
+    std::printf("restore: gave up on %s (left as it is now)\n", path.c_str());
+  }
+  if (::unlink(journal_path.c_str()) != 0 && errno != ENOENT) {
+    std::fprintf(stderr, "restore: cannot delete %s: %s\n", journal_path.c_str(),
+                 std::strerror(errno));
+    return kExitFailure;
+  }
+  return kExitOk;
 }
 
 }  // namespace dwae::cli
