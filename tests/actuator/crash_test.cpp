@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "dwae/actuator/cgroup_actuator.h"
 #include "real_cgroup_fixture.h"
@@ -118,6 +120,27 @@ TEST_F(CrashTest, RestoreKeepsOnlyWhatFailedUntilToldToGiveItUp) {
                                                options_.journal_path, "--give-up-failed"});
   EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
   EXPECT_NE(second.out.find("gave up on " + cpus), std::string::npos) << second.out;
+  EXPECT_EQ(::access(options_.journal_path.c_str(), F_OK), -1);
+}
+
+// A journal written before the last reboot names cgroups that are all gone; one made since at
+// the same path holds what its owner set at this boot, and nothing is written into it.
+TEST_F(CrashTest, AJournalFromAnEarlierBootIsDroppedNotRestored) {
+  const std::string weight =
+      file(Controller::kCpu, v1(Controller::kCpu) ? "cpu.shares" : "cpu.weight");
+  const std::string now = v1(Controller::kCpu) ? "3072" : "300";
+  ASSERT_TRUE(RealFileSystem().write(weight, now).ok());
+  nlohmann::json doc;
+  doc["version"] = 1;
+  doc["boot_id"] = "00000000-0000-0000-0000-000000000000";
+  doc["entries"] = nlohmann::json::array({{{"path", weight}, {"original", "1024\n"}}});
+  std::ofstream(options_.journal_path) << doc.dump();
+
+  const auto r = dwae::test::run_process(
+      {dwae::test::dwae_binary(), "restore", "--journal", options_.journal_path});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("from an earlier boot"), std::string::npos) << r.err;
+  EXPECT_EQ(dwae::test::read_text(weight), now + "\n");
   EXPECT_EQ(::access(options_.journal_path.c_str(), F_OK), -1);
 }
 

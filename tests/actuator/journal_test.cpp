@@ -23,6 +23,8 @@ TEST(Journal, RecordsPersistAndReload) {
   ASSERT_TRUE(again.ok());
   ASSERT_EQ(again->entries().size(), 1u);
   EXPECT_EQ(again->entries()[0].original, "1024\n");
+  EXPECT_EQ(again->boot_id().size(), 36u);  // this boot's, as the kernel spells it
+  EXPECT_EQ(again->boot_id(), current_boot_id());
   ASSERT_TRUE(again->remove().ok());
   EXPECT_EQ(::access(path.c_str(), F_OK), -1);
 }

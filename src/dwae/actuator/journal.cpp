@@ -52,6 +52,11 @@ Status fsync_dir(const std::string& dir) {
 
 }  // namespace
 
+std::string current_boot_id() {
+  auto id = read_file("/proc/sys/kernel/random/boot_id");
+  return id ? std::string(trim(*id)) : std::string();
+}
+
 Result<Journal> Journal::open(const std::string& path) {
   Journal j(path);
   auto text = read_file(path);
@@ -72,6 +77,9 @@ Result<Journal> Journal::open(const std::string& path) {
     j.entries_.push_back({e["path"].get<std::string>(), e["original"].get<std::string>()});
     j.index_.insert(j.entries_.back().path);
   }
+  if (doc.contains("boot_id") && doc["boot_id"].is_string()) {
+    j.boot_id_ = doc["boot_id"].get<std::string>();
+  }
   return j;
 }
 
@@ -90,6 +98,7 @@ Status Journal::persist() const {
   }
   nlohmann::json doc;
   doc["version"] = 1;
+  doc["boot_id"] = current_boot_id();
   doc["entries"] = nlohmann::json::array();
   for (const auto& e : entries_)
     doc["entries"].push_back({{"path", e.path}, {"original", e.original}});
@@ -241,6 +250,20 @@ RestoreReport restore_journal(const std::string& journal_path, FileSystem& fs) {
     RestoreReport r;
     r.failed = 1;
     r.messages.push_back(journal.error().message);
+    return r;
+  }
+  const std::string boot = current_boot_id();
+  if (!journal->boot_id().empty() && !boot.empty() && journal->boot_id() != boot) {
+    // Written before the last reboot: every cgroup it names is gone, and one made since at the
+    // same path holds what its owner set at this boot, not what the journal would put back.
+    RestoreReport r;
+    r.skipped = journal->entries().size();
+    r.messages.push_back("journal " + journal_path + " is from an earlier boot (" +
+                         journal->boot_id() + "): its cgroups are gone, nothing restored");
+    if (auto s = journal->remove(); !s) {
+      ++r.failed;
+      r.messages.push_back(s.error().message);
+    }
     return r;
   }
   RestoreReport report = restore_entries(journal->entries(), fs);

@@ -26,6 +26,8 @@ class Journal {
   static Result<Journal> open(const std::string& path);
 
   const std::string& path() const { return path_; }
+  // The boot it was written in (/proc/sys/kernel/random/boot_id), "" when it does not say.
+  const std::string& boot_id() const { return boot_id_; }
   const std::vector<JournalEntry>& entries() const { return entries_; }
   bool contains(const std::string& file) const;
   // Adds an entry and persists the journal (write temp file, fsync, rename, fsync directory)
@@ -43,6 +45,7 @@ class Journal {
   explicit Journal(std::string path) : path_(std::move(path)) {}
   Status persist() const;
   std::string path_;
+  std::string boot_id_;
   std::vector<JournalEntry> entries_;
   std::unordered_set<std::string> index_;
 };
@@ -75,10 +78,14 @@ struct RestoreReport {
   bool ok() const { return failed == 0; }
 };
 
+// This boot's id (/proc/sys/kernel/random/boot_id), written into every journal.
+std::string current_boot_id();
+
 // Writes every journalled original back (several passes, so that values the kernel orders,
 // such as burst <= quota, go back whatever order they were touched in), skips files whose
 // cgroup is gone, and removes the journal when nothing failed; otherwise the journal keeps
-// only the files that failed. No journal: nothing to do.
+// only the files that failed. No journal: nothing to do. A journal written before the last
+// reboot names cgroups that are all gone: it is removed and nothing is written.
 RestoreReport restore_journal(const std::string& journal_path, FileSystem& fs);
 // The same for entries already in memory.
 RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSystem& fs);
