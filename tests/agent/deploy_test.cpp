@@ -26,7 +26,7 @@ TEST(Deploy, SystemdUnitVerifiesCleanly) {
         "ExecStopPost=/usr/local/bin/dwae restore --journal /var/lib/dwae/journal.json\n",
         "ExecReload=/bin/kill -HUP $MAINPID\n", "KillSignal=SIGTERM\n",
         "ReadWritePaths=/sys/fs/cgroup /var/lib/dwae\n", "ProtectSystem=strict\n",
-        "NoNewPrivileges=yes\n"}) {
+        "NoNewPrivileges=yes\n", "LimitNOFILE=65536\n"}) {
     EXPECT_NE(unit.find(line), std::string::npos) << line;
   }
   // systemd-analyze checks the executables exist: point them at this build's binary.

@@ -1,9 +1,12 @@
-// Discovery on fixture hosts: systemd units, libvirt scopes, Kubernetes pods, cgroup globs.
+// Discovery on fixture hosts: systemd units, libvirt scopes, Kubernetes pods, cgroup globs; a
+// directory that cannot be listed fails discovery.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "dwae/discovery/discovery.h"
+#include "support/file_limit.h"
 #include "support/host_fixture.h"
 
 namespace dwae::discovery {
@@ -187,6 +190,22 @@ TEST_F(DiscoveryTest, QemuProcessesFromProcWithTheirVcpuThreads) {
   EXPECT_EQ(w.vcpus[0].tid, 4249);
   EXPECT_EQ(w.vcpus[1].cpu_cgroup_dir, host_.root() + "/sys/fs/cgroup/cpu,cpuacct/vms/db/vcpu1");
   EXPECT_EQ(w.dirs.get(hostfs::Controller::kMemory), host_.root() + "/sys/fs/cgroup/memory/vms/db");
+}
+
+TEST_F(DiscoveryTest, ADirectoryThatCannotBeListedFailsDiscoveryNamingIt) {
+  host_.cgroup("cpu", "/system.slice/nginx.service");
+  const auto cfg = config_with({{"web", MatchRule::Kind::kSystemdUnit, "*.service"}});
+  const auto before = discover(cfg);
+  ASSERT_TRUE(before.ok()) << before.error().message;
+  ASSERT_EQ(before->size(), 1u);
+  const Discovery discovery(layout_, hostfs::ProcFs(hostfs::HostPaths::for_root(host_.root())));
+  // No descriptor left for opendir(3): the walk fails for real (chmod cannot stop root).
+  const test::ScopedFileLimit limit(test::ScopedFileLimit::lowest_free_descriptor());
+  const auto found = discovery.discover(cfg);
+  ASSERT_FALSE(found.ok()) << "found " << found->size() << " workloads";
+  EXPECT_EQ(found.error().errno_value, EMFILE);
+  EXPECT_NE(found.error().message.find(host_.root() + "/sys/fs/cgroup/"), std::string::npos)
+      << found.error().message;
 }
 
 TEST_F(DiscoveryTest, TopLevelListsRootChildrenOnce) {

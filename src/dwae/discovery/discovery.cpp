@@ -5,6 +5,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 
 #include "dwae/common/glob.h"
@@ -29,21 +30,34 @@ std::string_view parent_of(std::string_view path) {
   return slash == std::string_view::npos ? std::string_view{} : path.substr(0, slash);
 }
 
-// Collects every cgroup directory below `dir` as a hierarchy path ("/a/b").
-void walk(const std::string& dir, const std::string& path, int depth,
-          std::vector<std::string>& out) {
-  if (depth > kMaxDepth) return;
+// Collects every cgroup directory below `dir` as a hierarchy path ("/a/b"). A directory that
+// vanishes while walking is skipped; any other failure (no descriptor left, no permission) fails
+// the walk, since a partial list would make its workloads look gone.
+Status walk(const std::string& dir, const std::string& path, int depth,
+            std::vector<std::string>& out) {
+  if (depth > kMaxDepth) return Status::success();
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;  // vanished while walking: not an error
+  if (d == nullptr) {
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR) return Status::success();
+    return Error::from_errno("cannot list cgroup directory " + dir, err);
+  }
   std::vector<std::string> children;
-  while (const dirent* e = ::readdir(d)) {
+  for (;;) {
+    errno = 0;
+    const dirent* e = ::readdir(d);
+    if (e == nullptr) break;
     if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
     // A name that is not UTF-8 cannot be matched by a rule, named in a report or journalled:
     // the group and what is below it are not workloads.
     if (!is_utf8(e->d_name)) continue;
     children.emplace_back(e->d_name);
   }
+  const int read_err = errno;
   ::closedir(d);
+  if (read_err != 0 && read_err != ENOENT) {
+    return Error::from_errno("cannot list cgroup directory " + dir, read_err);
+  }
   std::sort(children.begin(), children.end());
   for (const auto& child : children) {
     std::string child_path = path == "/" ? "" : path;
@@ -53,8 +67,9 @@ void walk(const std::string& dir, const std::string& path, int depth,
     std::string child_dir = dir;
     child_dir += '/';
     child_dir += child;
-    walk(child_dir, child_path, depth + 1, out);
+    if (auto s = walk(child_dir, child_path, depth + 1, out); !s) return s;
   }
+  return Status::success();
 }
 
 struct SeenHierarchy {
@@ -235,7 +250,10 @@ Result<std::vector<Workload>> Discovery::discover(const config::Config& config) 
   std::vector<SeenHierarchy> seen;
   for (const auto& h : layout_->hierarchies) {
     SeenHierarchy s{&h, {}};
-    walk(h.mount_point, h.mount_root.empty() ? "/" : h.mount_root, 0, s.paths);
+    if (auto walked = walk(h.mount_point, h.mount_root.empty() ? "/" : h.mount_root, 0, s.paths);
+        !walked) {
+      return walked.error();
+    }
     seen.push_back(std::move(s));
   }
   const bool wants_vms = std::any_of(

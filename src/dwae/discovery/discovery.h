@@ -1,7 +1,8 @@
 // Workload discovery: turns the config's match rules into workloads, each with its cgroup
 // directory per controller and its class. Recognises systemd units, libvirt/QEMU virtual
 // machines (and their vCPU threads), Kubernetes pods by QoS class, and plain cgroup globs.
-// Every call looks afresh, so workloads appear and disappear between calls without errors.
+// Every call looks afresh, so workloads appear and disappear between calls without errors; a
+// directory that cannot be listed (no descriptor left, no permission) fails the call instead.
 #pragma once
 
 #include <cstdint>
@@ -58,7 +59,8 @@ class Discovery {
   Discovery(const hostfs::CgroupLayout& layout, hostfs::ProcFs procfs)
       : layout_(&layout), procfs_(std::move(procfs)) {}
 
-  // Applies the rules in order; the first rule that claims a workload name wins.
+  // Applies the rules in order; the first rule that claims a workload name wins. Fails, naming
+  // the directory, when a cgroup directory exists but cannot be listed.
   Result<std::vector<Workload>> discover(const config::Config& config) const;
   std::vector<TopLevelCgroup> top_level() const;
   std::vector<QemuProcess> qemu_processes() const;

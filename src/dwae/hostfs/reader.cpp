@@ -345,9 +345,11 @@ Status read_all_stats_into(Context& ctx, CgroupStats& s) {
   return read_stats_into(ctx, s, StatsSet::kFull);
 }
 
-// Checks the directories, then fills a T with `fill` (one of the *_into functions above).
+// A full read: tries again what was absent, checks the directories, then fills a T with
+// `fill` (one of the *_into functions above).
 template <typename T, typename Fill>
 Result<T> read_with(const CgroupLayout& layout, CgroupHandle& handle, Fill fill) {
+  handle.start_full_read();
   DWAE_TRY(handle.check_dirs());
   Context ctx(layout, handle);
   T value;

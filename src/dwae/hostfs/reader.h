@@ -73,10 +73,14 @@ struct CgroupSnapshot {
 // tick) are kept open, so a sample costs one pread(2) per file instead of open + read + close
 // (cgroup, procfs and tmpfs files regenerate their content when read from offset 0). Settings
 // files are opened per read, which keeps the descriptor count at about a dozen per cgroup
-// (1,000 cgroups fit under a 20,000 RLIMIT_NOFILE); when no descriptor is left, hot files fall
-// back to per-read opens. A file found absent stays absent for the life of the handle: make a
-// new handle when discovery runs again. A cgroup removed while its files are open reads as an
-// error (ENODEV), not as stale values.
+// (1,000 cgroups fit under a 20,000 RLIMIT_NOFILE). Near the limit (the last 64 descriptors)
+// hot files are opened per read instead, and tried again for keeping at each later open; when
+// no descriptor is left at all, the handle gives up one it keeps rather than fail the read.
+// A file found absent (or its feature off) is skipped by tick reads until the next full read
+// (start_full_read), which tries it again: a controller enabled later, or PSI switched back on
+// through cgroup.pressure, shows from then on. A cgroup removed while its files are open reads
+// as an error (ENODEV), not as stale values; the handle then closes everything it holds, so
+// that a cgroup made again at the same path is read afresh by the next read.
 class CgroupHandle {
  public:
   explicit CgroupHandle(CgroupDirs dirs, bool keep_open = true);
@@ -92,17 +96,25 @@ class CgroupHandle {
   // Content of <dir>/<name>, where dir is one of dirs()' strings, or nullopt when the file is
   // absent or its feature is off. The view stays valid until the next read on this handle.
   Result<std::optional<std::string_view>> read(const std::string& dir, const char* name, bool hot);
-  // Fails when a directory of the cgroup does not exist. Checked on every one-shot read and on
-  // the first read of a keep-open handle (later, vanishing shows as ENODEV on open files).
+  // Fails when a directory of the cgroup does not exist, and then closes every file held.
+  // Checked on every one-shot read; on a keep-open handle, at every full read and at the first
+  // read after the cgroup was seen gone (between them, vanishing shows as ENODEV on open files).
   Status check_dirs();
+  // Marks the start of a full read (every file): files found absent are tried again and the
+  // directories checked again.
+  void start_full_read();
 
  private:
   struct File {
     size_t dir;        // index into dirs_.by_controller, or kControllerCount for unified
     const char* name;  // a string literal of the reader
-    int fd = -1;       // -1 while not open, -2 when absent
+    int fd = -1;       // -1 while not open, -2 when absent (until the next full read)
   };
   void close_all();
+  // Closes everything and forgets what was found absent: the cgroup is gone (for now).
+  void reset();
+  // Closes one kept file other than `except`, to free a descriptor; false when none is kept.
+  bool release_one(const File& except);
   size_t dir_index(const std::string& dir) const;
 
   CgroupDirs dirs_;
