@@ -16,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "agent/agent_test_support.h"
@@ -320,6 +321,15 @@ TEST_F(AgentEndToEnd, StateDirFlagMovesTheJournalAndItsOwnerIsNotUndoneUnderIt) 
   Background agent(argv, tmp_.path(), "agent");
   ASSERT_TRUE(eventually([&] { return weights_moved(); }, 30s)) << agent.err();
   EXPECT_EQ(::access((moved + "/journal.json").c_str(), F_OK), 0);
+  // It raised its open-file limit (a descriptor per statistics file of every cgroup).
+  std::ifstream limits("/proc/" + std::to_string(agent.pid()) + "/limits");
+  std::string line;
+  while (std::getline(limits, line) && !line.starts_with("Max open files")) {
+  }
+  std::istringstream fields(line.substr(std::string("Max open files").size()));
+  std::string soft, hard;
+  fields >> soft >> hard;
+  EXPECT_EQ(soft, hard) << line;
   EXPECT_NE(::access((state_dir_ + "/journal.json").c_str(), F_OK), 0);
 
   // While the agent runs, neither `dwae restore` nor a second agent may undo what it holds.

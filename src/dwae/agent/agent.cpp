@@ -25,6 +25,7 @@
 #include "dwae/agent/metrics.h"
 #include "dwae/agent/real_host.h"
 #include "dwae/agent/status.h"
+#include "dwae/common/file_limit.h"
 #include "dwae/common/units.h"
 #include "dwae/config/loader.h"
 #include "dwae/hostfs/procfs.h"
@@ -202,6 +203,10 @@ int run_agent(const AgentOptions& options) {
     std::fprintf(stderr, "period %s is below the 50ms minimum\n",
                  format_duration(cfg.agent.period).c_str());
     return kExitBadInput;
+  }
+  // A descriptor per statistics file of every watched cgroup: as many as the host allows.
+  if (auto limit = raise_file_limit(); !limit) {
+    log_warn("open-file limit not raised: " + limit.error().message);
   }
 
   auto layout = hostfs::detect_layout(options.paths);
