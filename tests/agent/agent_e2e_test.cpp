@@ -16,12 +16,14 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "agent/agent_test_support.h"
 #include "dwae/record/recording.h"
 #include "support/cgroup_sandbox.h"
+#include "support/file_limit.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -318,10 +320,14 @@ TEST_F(AgentEndToEnd, StateDirFlagMovesTheJournalAndItsOwnerIsNotUndoneUnderIt) 
   const std::string moved = tmp_.path() + "/moved-state";
   std::vector<std::string> argv = agent_argv(cfg);
   argv.insert(argv.end(), {"--state-dir", moved});
+  // Started with a soft open-file limit below the hard one, as under systemd's default.
+  std::optional<test::ScopedFileLimit> low_limit(std::in_place, 1024);
   Background agent(argv, tmp_.path(), "agent");
+  low_limit.reset();
   ASSERT_TRUE(eventually([&] { return weights_moved(); }, 30s)) << agent.err();
   EXPECT_EQ(::access((moved + "/journal.json").c_str(), F_OK), 0);
-  // It raised its open-file limit (a descriptor per statistics file of every cgroup).
+  // It raised its open-file limit to the hard one (a descriptor per statistics file of every
+  // cgroup).
   std::ifstream limits("/proc/" + std::to_string(agent.pid()) + "/limits");
   std::string line;
   while (std::getline(limits, line) && !line.starts_with("Max open files")) {
