@@ -16,6 +16,7 @@
 #include "dwae/config/loader.h"
 #include "dwae/hostfs/layout.h"
 #include "support/cgroup_sandbox.h"
+#include "support/file_limit.h"
 
 namespace dwae::agent {
 namespace {
@@ -169,6 +170,37 @@ TEST_F(RealHostTest, ACgroupMadeAgainAtTheSamePathIsCountedAsTheNewCgroup) {
   EXPECT_TRUE(sampled);
   EXPECT_GT(host.generation(), generation);
   EXPECT_GT(wakeups, 0u) << "run-queue counts stayed with the removed cgroup";
+}
+
+// A walk that fails once the host has workloads (here: no descriptor left to list a
+// directory) keeps the workloads found last, still sampled; the walk is tried again until it
+// works. At start, with nothing to keep, the failure is the caller's to see.
+TEST_F(RealHostTest, AFailedWalkKeepsTheWorkloadsFoundLast) {
+  RealHostOptions options;
+  options.use_bpf = false;
+  options.rediscover_every = 1;  // a walk at every sample
+  const auto made = make_host(options);
+  RealHost& host = *made;
+  ASSERT_EQ(discovered(host), 1u);
+  sample(host);  // the statistics files are open now
+  sandbox_.create("w2");
+  {
+    test::ScopedFileLimit none_left(test::ScopedFileLimit::lowest_free_descriptor());
+    sample(host);
+    auto kept = host.workloads();
+    ASSERT_TRUE(kept.ok()) << kept.error().message;
+    EXPECT_EQ(kept->size(), 1u);
+    auto s = host.sample();
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->workloads.size(), 1u);
+  }
+  sample(host);
+  EXPECT_EQ(discovered(host), 2u);  // the walk works again
+
+  // A fresh host has nothing to keep.
+  const auto fresh = make_host(options);
+  test::ScopedFileLimit none_left(test::ScopedFileLimit::lowest_free_descriptor());
+  EXPECT_FALSE(fresh->workloads().ok());
 }
 
 // The per-tick reads skip a v1 cpu.stat until it shows a quota period; when the agent applies a

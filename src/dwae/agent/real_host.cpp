@@ -178,6 +178,7 @@ void RealHost::set_config(const config::Config& config) {
   config_ = config;
   matches_processes_ = matches_processes(config);
   must_rediscover_ = true;
+  config_pending_ = true;
 }
 
 void RealHost::note_applied(const std::string& workload, const ResourceTargets& applied) {
@@ -281,7 +282,20 @@ Result<std::vector<WorkloadInfo>> RealHost::workloads() {
       must_rediscover_ || samples_since_discovery_ >= period ||
       (counted && samples_since_discovery_ >= options_.rediscover_min_every && tree_changed());
   if (due) {
-    if (auto s = rediscover(); !s) return s.error();
+    if (auto s = rediscover(); !s) {
+      // At start and after a new config there is no set to keep: the caller must know.
+      if (!discovered_once_ || config_pending_) return s.error();
+      // Otherwise the workloads found last are still watched, and the walk is tried again
+      // at every sample until it works.
+      if (discovery_failures_++ % 100 == 0) {
+        log_warn("discovery failed, keeping the " + std::to_string(infos_.size()) +
+                 " workloads found last: " + s.error().message);
+      }
+      return infos_;
+    }
+    discovered_once_ = true;
+    config_pending_ = false;
+    discovery_failures_ = 0;
   }
   return infos_;
 }

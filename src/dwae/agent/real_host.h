@@ -93,6 +93,9 @@ class RealHost final : public HostSource {
   uint64_t generation_ = 0;
   int samples_since_discovery_ = 0;
   bool must_rediscover_ = true;
+  bool discovered_once_ = false;  // a walk has succeeded
+  bool config_pending_ = false;   // set_config() since the last walk that succeeded
+  uint64_t discovery_failures_ = 0;
   // The lifecycle collector's change counts when the last discovery began.
   std::optional<telemetry::CgroupTreeChanges> changes_at_discovery_;
   uint32_t cpus_ = 1;
