@@ -241,7 +241,9 @@ TEST(SchedCollector, SwitchCountsMatchTheKernelAcrossConcurrentDrains) {
   std::remove(out.c_str());
   std::cout << "ours=" << ours << " kernel=" << kernel << " drains=" << drains
             << " cgroups_with_slot=" << collector.cgroups_with_slot() << "\n";
-  EXPECT_GT(kernel, 60'000u);  // 2 switches per round trip at least
+  // About 2 switches per round trip; a side that finds its partner's byte already waiting
+  // (the two run on different CPUs) does not switch, so the floor is well below 60,000.
+  EXPECT_GT(kernel, 30'000u);
   EXPECT_GT(drains, 3);
   EXPECT_GT(with_slot_drains, 1u);  // the cgroup left the overflow hash for a slot
   EXPECT_NEAR(static_cast<double>(ours), static_cast<double>(kernel),
