@@ -85,8 +85,16 @@ static __always_inline struct inflight* track(struct request* rq) {
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(dwae_block_rq_insert, struct request* rq) {
   struct inflight* f = track(rq);
-  /* A request put back after a failed dispatch keeps its first times. */
-  if (f && f->insert_ns == 0 && f->issue_ns == 0) f->insert_ns = bpf_ktime_get_ns();
+
+  if (!f) return 0;
+  /* A request put back after a dispatch keeps its first times (it was issued). One not issued
+   * yet is new here: an entry it finds was left by an earlier request at the same address that
+   * went away unseen, and is started afresh. */
+  if (f->issue_ns == 0) {
+    f->insert_ns = bpf_ktime_get_ns();
+    f->cgroup_id = request_cgroup_id(rq);
+    f->flags = 0;
+  }
   return 0;
 }
 
@@ -103,6 +111,8 @@ int BPF_PROG(dwae_block_rq_issue, struct request* rq) {
 
   if (!f) return 0;
   if (f->issue_ns == 0) f->issue_ns = bpf_ktime_get_ns(); /* re-issue: keep the first */
+  /* The request's own blkcg, when it has one, is the owner whatever an older entry said. */
+  if (BPF_CORE_READ(rq, bio, bi_blkg)) f->cgroup_id = request_cgroup_id(rq);
   f->flags = 0;
   if (op == 1 /* REQ_OP_WRITE */)
     f->flags |= INFLIGHT_WRITE;
@@ -121,6 +131,17 @@ int BPF_PROG(dwae_block_rq_issue, struct request* rq) {
   } else {
     bpf_map_update_elem(&next_sector, &sk, &end, BPF_ANY);
   }
+  return 0;
+}
+
+/* A request merged into another is freed without completing (the kernel traces the one that
+ * goes away): forget it, or a later request at the same address would take over its times and
+ * its cgroup. */
+SEC("tp_btf/block_rq_merge")
+int BPF_PROG(dwae_block_rq_merge, struct request* rq) {
+  const __u64 key = (__u64)rq;
+
+  bpf_map_delete_elem(&inflight, &key);
   return 0;
 }
 
