@@ -358,6 +358,37 @@ TEST_F(AgentEndToEnd, StateDirFlagMovesTheJournalAndItsOwnerIsNotUndoneUnderIt) 
   EXPECT_NE(after.out.find("no journal at"), std::string::npos) << after.out;
 }
 
+// The static policy holds the configured weight: it reaches it in max_step steps, and the audit
+// log has one record per real change, none for the ticks after.
+TEST_F(AgentEndToEnd, StaticReachesItsTargetAndTheAuditHasOnlyRealChanges) {
+  std::string text = config("static");
+  const std::string ls_match = "/ls\"}\n";
+  const auto at = text.find(ls_match);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + ls_match.size(), "    settings: {cpu_weight: 400}\n");
+  std::vector<std::string> argv = agent_argv(write_config(text));
+  argv.emplace_back("--no-bpf");
+  Background agent(argv, tmp_.path(), "agent");
+  const std::string shares = cpu_file("ls", "cpu.shares");
+  ASSERT_TRUE(eventually([&] { return read_value(shares) == "4096"; }, 30s))
+      << "cpu.shares " << read_value(shares) << "\n"
+      << agent.err();
+  const auto audit_lines = [&] {
+    std::ifstream in(state_dir_ + "/audit.jsonl");
+    size_t n = 0;
+    for (std::string line; std::getline(in, line);) n += line.empty() ? 0 : 1;
+    return n;
+  };
+  std::this_thread::sleep_for(300ms);  // the last tick's record is written
+  const size_t after_reaching = audit_lines();
+  EXPECT_GE(after_reaching, 2u);  // 100 -> 400 at 25 % a tick takes several
+  EXPECT_LE(after_reaching, 8u);
+  std::this_thread::sleep_for(1s);  // ten more ticks that change nothing
+  EXPECT_EQ(audit_lines(), after_reaching);
+  EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.err();
+  expect_restored();
+}
+
 TEST_F(AgentEndToEnd, WorkloadsThatAppearAndVanishAreHandled) {
   start_load();
   const std::string late_rule =

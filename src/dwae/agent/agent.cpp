@@ -335,7 +335,9 @@ int run_agent(const AgentOptions& options) {
         if (!f.ok) failed[f.workload] = f.field + ": " + f.message;
       }
       std::vector<AuditRecord> records;
-      for (const auto& plan : act->last_plans()) {
+      // The actuator's plans are this tick's only when it ran this tick.
+      const std::vector<actuator::WorkloadPlan> no_plans;
+      for (const auto& plan : tick.applied ? act->last_plans() : no_plans) {
         const auto e = why.find(plan.workload);
         const bool plan_failed = failed.count(plan.workload) != 0;
         auto rs = records_for_plan(plan, e == why.end() ? nullptr : e->second, policy->name(),

@@ -25,7 +25,10 @@ TickResult ControlLoop::tick() {
   if (const auto* adaptive = dynamic_cast<const policy::AdaptivePolicy*>(policy_)) {
     r.explanations = adaptive->last().explanations;
   }
-  if (!r.decision.workloads.empty()) r.report = actuator_->apply(r.decision);
+  if (!r.decision.workloads.empty()) {
+    r.report = actuator_->apply(r.decision);
+    r.applied = true;
+  }
   r.ok = true;
   r.duration = clock_->now() - r.started;
   return r;

@@ -24,6 +24,7 @@ struct TickResult {
   HostSample sample;
   Decision decision;
   ApplyReport report;
+  bool applied = false;  // the actuator ran this tick (the decision was not empty)
   // Explanations of the decision when the policy gives them (adaptive policies); else empty.
   std::vector<policy::WorkloadExplanation> explanations;
 };

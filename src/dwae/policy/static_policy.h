@@ -1,5 +1,7 @@
-// The static policy: each workload gets its configured targets, once, and keeps them. This is
-// what a host without DWAE runs, and the baseline every other policy is measured against.
+// The static policy: each workload gets its configured targets and keeps them. This is what a
+// host without DWAE runs, and the baseline every other policy is measured against. The targets
+// are decided again while a workload's sample does not show them applied (the actuator moves a
+// setting at most max_step per tick), up to kMaxIssues times in a row.
 #pragma once
 
 #include <map>
@@ -21,8 +23,9 @@ class StaticPolicy final : public Policy {
   }
 
  private:
+  static constexpr int kMaxIssues = 64;  // a weight from 1 to 10,000 at 25 % a tick: 42
   std::map<std::string, ResourceTargets> targets_;
-  std::vector<std::string> applied_;  // workloads already given their targets
+  std::map<std::string, int> issued_;  // ticks in a row a workload's targets were decided
 };
 
 }  // namespace dwae::policy
