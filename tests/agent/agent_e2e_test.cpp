@@ -389,6 +389,46 @@ TEST_F(AgentEndToEnd, StaticReachesItsTargetAndTheAuditHasOnlyRealChanges) {
   expect_restored();
 }
 
+// Two stop signals at once: the first stops the agent, the second, still pending when it exits,
+// neither kills it after its restore nor changes its exit code.
+TEST_F(AgentEndToEnd, ASecondStopSignalDoesNotReplaceTheExitCode) {
+  start_load();
+  Background agent(agent_argv(write_config(config())), tmp_.path(), "agent");
+  ASSERT_TRUE(eventually([&] { return weights_moved(); }, 30s)) << agent.err();
+  ::kill(agent.pid(), SIGTERM);
+  EXPECT_EQ(agent.stop(SIGINT), 0) << agent.err();
+  expect_restored();
+}
+
+// A closed stderr (`dwae run 2>&1 | head -1`, a log shipper gone) does not kill the agent: it
+// runs its course and exits 0.
+TEST_F(AgentEndToEnd, AClosedStderrDoesNotKillTheAgent) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const std::string cfg = write_config(config());
+  const std::string bin = test::dwae_binary();
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    ::dup2(fds[1], STDERR_FILENO);
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::execl(bin.c_str(), bin.c_str(), "run", "--config", cfg.c_str(), "--duration", "1s",
+            "--no-bpf", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(fds[0]);  // nobody reads: the agent's first log line meets a closed pipe
+  ::close(fds[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status)) << "killed by signal "
+                                 << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  if (WIFEXITED(status)) {
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  expect_restored();
+}
+
 TEST_F(AgentEndToEnd, WorkloadsThatAppearAndVanishAreHandled) {
   start_load();
   const std::string late_rule =

@@ -155,6 +155,11 @@ class Signals {
   }
   ~Signals() {
     if (fd_ >= 0) ::close(fd_);
+    // One that came while the agent was stopping (a second ^C, a reload) is spent: unblocked,
+    // it would kill the process after the restore and replace the exit code.
+    const timespec none{};
+    while (::sigtimedwait(&set_, nullptr, &none) > 0) {
+    }
     ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
   }
   Signals(const Signals&) = delete;
@@ -189,6 +194,9 @@ std::string journal_path(const config::AgentConfig& agent) {
 }
 
 int run_agent(const AgentOptions& options) {
+  // A closed stderr pipe (`dwae run | head`, a log shipper that went away) must not kill the
+  // agent before it restores what it changed: writes to it fail instead.
+  ::signal(SIGPIPE, SIG_IGN);
   auto loaded = config::load_config_file(options.config_path);
   if (!loaded.ok()) {
     print_diagnostics(loaded, options.config_path);
