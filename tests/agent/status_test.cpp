@@ -56,6 +56,20 @@ TEST(Status, RendersWorkloadsSettingsAndReasons) {
   EXPECT_FALSE(render_status("nonsense", now).ok());
 }
 
+TEST(Status, AFieldOfTheWrongTypeIsAnErrorNotACrash) {
+  const auto now = WallTime(std::chrono::milliseconds(1'000'000));
+  for (const char* doc : {R"({"workloads":[],"pid":"1234"})", R"({"workloads":[],"policy":null})",
+                          R"({"workloads":[],"epoch_ms":"x"})"}) {
+    const auto r = render_status(doc, now);
+    EXPECT_FALSE(r.ok()) << doc;
+    if (!r.ok()) {
+      EXPECT_NE(r.error().message.find("not a DWAE status document"), std::string::npos) << doc;
+    }
+  }
+  EXPECT_FALSE(render_status("", now).ok());
+  EXPECT_FALSE(render_status("{\"workl", now).ok());
+}
+
 TEST(Status, WritesAtomically) {
   test::TempDir dir;
   const std::string path = dir.path() + "/status.json";

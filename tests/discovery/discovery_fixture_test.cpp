@@ -212,6 +212,7 @@ TEST_F(DiscoveryTest, TopLevelListsRootChildrenOnce) {
   host_.cgroup("cpu", "/system.slice/a.service");
   host_.cgroup("memory", "/system.slice");
   host_.cgroup("memory", "/user.slice");
+  host_.cgroup("cpu", "/bad-\xff");  // not UTF-8: not listed (`dwae inspect --json` prints it)
   auto layout = hostfs::detect_layout(hostfs::HostPaths::for_root(host_.root()));
   ASSERT_TRUE(layout.ok());
   const auto top =

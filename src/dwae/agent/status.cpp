@@ -105,11 +105,10 @@ Status write_atomically(const std::string& path, const std::string& content) {
   return Status::success();
 }
 
-Result<std::string> render_status(const std::string& json_text, WallTime now) {
-  const json j = json::parse(json_text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("workloads")) {
-    return Error{"the status file is not a DWAE status document"};
-  }
+namespace {
+
+// Throws json::type_error when a field has the wrong type.
+std::string render_document(const json& j, WallTime now) {
   std::string out;
   char line[512];
   const auto now_ms =
@@ -151,6 +150,20 @@ Result<std::string> render_status(const std::string& json_text, WallTime now) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::string> render_status(const std::string& json_text, WallTime now) {
+  const json j = json::parse(json_text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("workloads")) {
+    return Error{"the status file is not a DWAE status document"};
+  }
+  try {
+    return render_document(j, now);
+  } catch (const json::exception& e) {
+    return Error{std::string("the status file is not a DWAE status document: ") + e.what()};
+  }
 }
 
 }  // namespace dwae::agent

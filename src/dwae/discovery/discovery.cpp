@@ -369,7 +369,7 @@ std::vector<TopLevelCgroup> Discovery::top_level() const {
     DIR* d = ::opendir(h.mount_point.c_str());
     if (d == nullptr) continue;
     while (const dirent* e = ::readdir(d)) {
-      if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
+      if (e->d_type != DT_DIR || e->d_name[0] == '.' || !is_utf8(e->d_name)) continue;
       const std::string root = h.mount_root.empty() || h.mount_root == "/" ? "" : h.mount_root;
       const std::string path = root + "/" + e->d_name;
       auto& t = by_name[e->d_name];
