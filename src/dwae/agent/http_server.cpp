@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace dwae::agent {
@@ -127,11 +128,23 @@ void HttpServer::serve() {
 }
 
 void HttpServer::answer(int fd) {
+  // One client at a time, so each gets kRequestTimeoutMs in all to send its request (a client
+  // that trickles bytes must not hold the endpoint, nor the agent's stop), and as long for the
+  // answer to leave.
+  const timeval send_timeout{kRequestTimeoutMs / 1000, (kRequestTimeoutMs % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kRequestTimeoutMs);
   std::string request;
   char buf[4096];
   while (request.find("\r\n\r\n") == std::string::npos && request.size() < kMaxRequest) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, kRequestTimeoutMs) <= 0) return;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) return;
+    pollfd p[2] = {{fd, POLLIN, 0}, {wake_fds_[0], POLLIN, 0}};
+    if (::poll(p, 2, static_cast<int>(left)) <= 0) return;
+    if (p[1].revents != 0) return;  // stopping
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
