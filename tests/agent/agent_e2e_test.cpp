@@ -524,7 +524,11 @@ TEST_F(AgentEndToEnd, ReloadRefusesABadConfigAndAppliesAGoodOne) {
   EXPECT_NE(http_get(metrics_port_, "/metrics").find("dwae_info{policy=\"feedback\""),
             std::string::npos);
 
-  write_config(config("rule"));
+  // A good config that also turns dry-run on: the policy changes now, dry-run at the next
+  // start, and the log says so.
+  std::string rule = config("rule");
+  rule.insert(rule.find("agent:\n") + 7, "  dry_run: true\n");
+  write_config(rule);
   ::kill(agent.pid(), SIGHUP);
   EXPECT_TRUE(eventually(
       [&] {
@@ -532,6 +536,10 @@ TEST_F(AgentEndToEnd, ReloadRefusesABadConfigAndAppliesAGoodOne) {
                std::string::npos;
       },
       10s))
+      << agent.err();
+  EXPECT_NE(agent.err().find("reload: agent.dry_run changed in the file; that takes effect at the "
+                             "next start"),
+            std::string::npos)
       << agent.err();
   EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.err();
   expect_restored();

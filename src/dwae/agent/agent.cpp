@@ -403,7 +403,27 @@ int run_agent(const AgentOptions& options) {
         }
         config::Config next_cfg = std::move(*reloaded.config);
         // The agent section (roots, state, endpoint) stays as started; the rest applies now.
+        // Say so when the file changed any of it (enforcing needs a restart, not a reload).
         const config::AgentConfig kept = cfg.agent;
+        {
+          const config::AgentConfig& in_file = next_cfg.agent;
+          std::string ignored;
+          const auto note = [&](bool changed, const char* name) {
+            if (changed) ignored += std::string(ignored.empty() ? "" : ", ") + name;
+          };
+          note(!options.dry_run && in_file.dry_run != kept.dry_run, "dry_run");
+          note(!options.state_dir && in_file.state_dir != kept.state_dir, "state_dir");
+          note(!options.metrics_address && in_file.metrics_address != kept.metrics_address,
+               "metrics_address");
+          note(in_file.cgroup_roots != kept.cgroup_roots, "cgroup_roots");
+          note(in_file.journal_path != kept.journal_path, "journal");
+          note(in_file.hysteresis != kept.hysteresis, "hysteresis");
+          note(in_file.max_step != kept.max_step, "max_step");
+          if (!ignored.empty()) {
+            log_warn("reload: agent." + ignored +
+                     " changed in the file; that takes effect at the next start, not now");
+          }
+        }
         const Nanos new_period = next_cfg.agent.period;
         next_cfg.agent = kept;
         if (!options.period && new_period >= std::chrono::milliseconds(50)) {
