@@ -131,7 +131,8 @@ void HttpServer::answer(int fd) {
   // One client at a time, so each gets kRequestTimeoutMs in all to send its request (a client
   // that trickles bytes must not hold the endpoint, nor the agent's stop), and as long for the
   // answer to leave.
-  const timeval send_timeout{kRequestTimeoutMs / 1000, (kRequestTimeoutMs % 1000) * 1000};
+  const timeval send_timeout{kRequestTimeoutMs / 1000,
+                             static_cast<suseconds_t>(kRequestTimeoutMs % 1000) * 1000};
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(kRequestTimeoutMs);
