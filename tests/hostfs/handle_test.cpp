@@ -183,33 +183,6 @@ CgroupDirs sandbox_dirs(const CgroupLayout& layout, const test::CgroupSandbox& s
   return dirs;
 }
 
-std::string any_controller(const test::CgroupSandbox::Mount& m) {
-  return m.v2 ? "unified" : m.controllers.front();
-}
-
-// rmdir of <sandbox>/<child> in every hierarchy, as `systemctl stop` would leave it.
-void remove_child(const test::CgroupSandbox& sandbox, const std::string& child) {
-  for (const auto& m : sandbox.mounts()) {
-    const std::string d = sandbox.dir(any_controller(m), child);
-    ASSERT_EQ(::rmdir(d.c_str()), 0) << d << ": " << std::strerror(errno);
-  }
-}
-
-// mkdir of <sandbox>/<child> again at the same paths (the sandbox still removes it at the end).
-void make_child_again(const test::CgroupSandbox& sandbox, const std::string& child) {
-  for (const auto& m : sandbox.mounts()) {
-    const std::string d = sandbox.dir(any_controller(m), child);
-    ASSERT_EQ(::mkdir(d.c_str(), 0755), 0) << d << ": " << std::strerror(errno);
-  }
-  if (sandbox.mount_for("cpuset") != nullptr) {
-    const std::string parent = sandbox.dir("cpuset");
-    const std::string d = sandbox.dir("cpuset", child);
-    for (const char* f : {"/cpuset.cpus", "/cpuset.mems"}) {
-      ASSERT_TRUE(write_file(d + f, test::read_text(parent + f)).ok()) << d << f;
-    }
-  }
-}
-
 TEST(HandleReal, CgroupRemovedAndMadeAgainIsReadAfreshAfterOneFailedRead) {
   test::CgroupSandbox sandbox;
   sandbox.create("r");
@@ -221,8 +194,7 @@ TEST(HandleReal, CgroupRemovedAndMadeAgainIsReadAfreshAfterOneFailedRead) {
   ASSERT_TRUE(first.ok()) << first.error().message;
   const size_t kept = handle.open_files();
   ASSERT_GT(kept, 1u);
-  remove_child(sandbox, "r");
-  make_child_again(sandbox, "r");
+  sandbox.remake("r");
   int failed = 0;
   Result<CgroupStats> stats = Error{"not read"};
   for (size_t i = 0; i <= kept && !stats.ok(); ++i) {
@@ -249,9 +221,9 @@ TEST(HandleReal, CgroupReadWhileRemovedIsReadInFullOnceMadeAgain) {
   ASSERT_TRUE(first.ok()) << first.error().message;
   ASSERT_TRUE(first->cpu_usage_ns.has_value());
   ASSERT_TRUE(first->memory_current_bytes.has_value());
-  remove_child(sandbox, "r");
+  sandbox.remove("r");
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(reader.read_stats(handle).ok()) << "read " << i;
-  make_child_again(sandbox, "r");
+  sandbox.create("r");
   auto stats = reader.read_stats(handle);
   ASSERT_TRUE(stats.ok()) << stats.error().message;
   EXPECT_TRUE(stats->cpu_usage_ns.has_value());

@@ -177,13 +177,17 @@ void CgroupSandbox::create(const std::string& child) {
   }
 }
 
-void CgroupSandbox::remake(const std::string& child) {
+void CgroupSandbox::remove(const std::string& child) {
   for (const auto& m : mounts_) {
     const std::string d = m.mount_point + join_path(m.own_path, name_) + "/" + child;
     if (::rmdir(d.c_str()) != 0)
       throw std::runtime_error("rmdir " + d + ": " + std::strerror(errno));
   }
   children_.erase(std::remove(children_.begin(), children_.end(), child), children_.end());
+}
+
+void CgroupSandbox::remake(const std::string& child) {
+  remove(child);
   create(child);
 }
 

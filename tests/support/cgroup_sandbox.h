@@ -38,8 +38,10 @@ class CgroupSandbox {
   // Creates <sandbox>/<child> in every hierarchy (cpuset children get their parent's cpus and
   // mems so that tasks can join).
   void create(const std::string& child);
-  // Removes <sandbox>/<child> (which must hold no process and no child) in every hierarchy and
-  // makes it again at once: the same paths, new cgroups.
+  // Removes <sandbox>/<child> (which must hold no process and no child) in every hierarchy, as
+  // `systemctl stop` leaves it; create() makes it again at the same paths (new cgroups).
+  void remove(const std::string& child);
+  // remove() then create() at once.
   void remake(const std::string& child);
   // Starts argv[0] with the child process already inside <sandbox>/<child> in every hierarchy.
   pid_t spawn(const std::vector<std::string>& argv, const std::string& child);

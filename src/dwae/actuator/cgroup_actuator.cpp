@@ -88,19 +88,8 @@ RestoreReport CgroupActuator::set_workloads(std::vector<ManagedWorkload> workloa
       released.push_back(e);
     }
   }
-  RestoreReport report;
-  if (released.empty()) return report;
-  report = restore_entries(released, *fs_);
-  std::vector<std::string> done;
-  for (const auto& e : released) {
-    const auto& failed = report.failed_paths;
-    if (std::find(failed.begin(), failed.end(), e.path) == failed.end()) done.push_back(e.path);
-  }
-  if (auto s = journal_.forget(done); !s) {
-    ++report.failed;
-    report.messages.push_back("journal: " + s.error().message);
-  }
-  return report;
+  if (released.empty()) return RestoreReport{};
+  return journal_.put_back(released, *fs_);
 }
 
 Status CgroupActuator::check_path(const std::string& dir, const std::string& file) {

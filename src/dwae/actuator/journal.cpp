@@ -266,17 +266,21 @@ RestoreReport restore_journal(const std::string& journal_path, FileSystem& fs) {
     }
     return r;
   }
-  RestoreReport report = restore_entries(journal->entries(), fs);
-  // What went back (or whose cgroup is gone) leaves the journal; what failed stays, alone, for
-  // the next attempt and for the operator to read.
+  // What failed stays, alone, for the next attempt and for the operator to read.
+  const std::vector<JournalEntry> all = journal->entries();
+  return journal->put_back(all, fs);
+}
+
+RestoreReport Journal::put_back(const std::vector<JournalEntry>& entries, FileSystem& fs) {
+  RestoreReport report = restore_entries(entries, fs);
   std::vector<std::string> done;
-  for (const auto& e : journal->entries()) {
+  for (const auto& e : entries) {
     const auto& failed = report.failed_paths;
     if (std::find(failed.begin(), failed.end(), e.path) == failed.end()) done.push_back(e.path);
   }
-  if (auto s = journal->forget(done); !s) {
+  if (auto s = forget(done); !s) {
     ++report.failed;
-    report.messages.push_back(s.error().message);
+    report.messages.push_back("journal: " + s.error().message);
   }
   return report;
 }

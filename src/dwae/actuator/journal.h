@@ -19,6 +19,15 @@ struct JournalEntry {
   std::string original;
 };
 
+struct RestoreReport {
+  size_t restored = 0;
+  size_t skipped = 0;  // the cgroup no longer exists
+  size_t failed = 0;
+  std::vector<std::string> messages;
+  std::vector<std::string> failed_paths;  // the files that could not be put back
+  bool ok() const { return failed == 0; }
+};
+
 class Journal {
  public:
   // Opens the journal at `path`, loading its entries when the file exists. A journal that
@@ -38,6 +47,9 @@ class Journal {
   // Drops the entries of `files` (put back by the caller) and persists the rest; deletes the
   // journal file when nothing is left.
   Status forget(const std::vector<std::string>& files);
+  // Writes the originals of `entries` (some of this journal's) back, as restore_entries() does,
+  // and forgets those that went back or whose cgroup is gone; what failed stays journalled.
+  RestoreReport put_back(const std::vector<JournalEntry>& entries, FileSystem& fs);
   // Deletes the journal file and forgets every entry.
   Status remove();
 
@@ -67,15 +79,6 @@ class JournalLock {
  private:
   explicit JournalLock(int fd) : fd_(fd) {}
   int fd_ = -1;
-};
-
-struct RestoreReport {
-  size_t restored = 0;
-  size_t skipped = 0;  // the cgroup no longer exists
-  size_t failed = 0;
-  std::vector<std::string> messages;
-  std::vector<std::string> failed_paths;  // the files that could not be put back
-  bool ok() const { return failed == 0; }
 };
 
 // This boot's id (/proc/sys/kernel/random/boot_id), written into every journal.

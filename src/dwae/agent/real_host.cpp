@@ -1,7 +1,6 @@
 // RealHost: discovery + cgroup handles + the eBPF scheduling collector -> HostSample.
 #include "dwae/agent/real_host.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include "dwae/agent/log.h"
 #include "dwae/common/file.h"
 #include "dwae/hostfs/parsers.h"
+#include "dwae/telemetry/sched_collector.h"
 
 namespace dwae::agent {
 namespace {
@@ -196,8 +196,8 @@ void RealHost::note_applied(const std::string& workload, const ResourceTargets& 
 std::vector<uint64_t> RealHost::dir_inodes(const hostfs::CgroupDirs& dirs) {
   std::vector<uint64_t> out;
   const auto add = [&out](const std::string& dir) {
-    struct stat st {};
-    out.push_back(!dir.empty() && ::stat(dir.c_str(), &st) == 0 ? st.st_ino : 0);
+    auto id = dir.empty() ? Result<telemetry::CgroupId>(Error{""}) : telemetry::cgroup_id_of(dir);
+    out.push_back(id ? *id : 0);
   };
   for (const auto& dir : dirs.by_controller) add(dir);
   add(dirs.unified);
