@@ -3,9 +3,12 @@
 #include "dwae/agent/audit.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 
+#include "support/file_limit.h"
 #include "support/temp_dir.h"
 
 namespace dwae::agent {
@@ -108,6 +111,65 @@ TEST(Audit, WriterAppendsRotatesAndReaderFilters) {
   ASSERT_TRUE(recent.ok());
   ASSERT_EQ(recent->records.size(), 1u);  // only the one at +80 min
   EXPECT_FALSE(read_audit(dir.path() + "/none.jsonl", "x", std::nullopt).ok());
+}
+
+// A rotation that cannot rename (FILE.1 is a directory) or cannot open the new file (no
+// descriptor left) loses nothing: the records go to the file the writer has, and a later write
+// rotates once it can.
+TEST(Audit, AFailedRotationKeepsEveryRecordAndIsTriedAgain) {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/audit.jsonl";
+  ASSERT_EQ(::mkdir((path + ".1").c_str(), 0755), 0);
+  ASSERT_TRUE(std::ofstream(path + ".1/keep").good());  // a non-empty directory: rename fails
+  auto writer = AuditWriter::open(path, 1000);
+  ASSERT_TRUE(writer.ok());
+  const auto e = why();
+  const WallTime t0 = std::chrono::system_clock::now() - std::chrono::hours(1);
+  size_t written = 0, failed_rotations = 0;
+  auto write_one = [&](int i) {
+    const auto recs =
+        records_for_plan(weight_plan(), &e, "feedback", false, false, t0 + std::chrono::seconds(i));
+    const auto s = writer->write(recs);
+    written += recs.size();
+    if (!s.ok()) {
+      ++failed_rotations;
+      EXPECT_NE(s.error().message.find("appended to the current file"), std::string::npos)
+          << s.error().message;
+    }
+  };
+  for (int i = 0; i < 8; ++i) write_one(i);
+  EXPECT_GT(failed_rotations, 0u);
+  auto all = read_audit(path, "svc/redis.service", std::nullopt);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->records.size(), written) << "every record is still in the log";
+
+  // The rename now succeeds, but no descriptor is left for the new file.
+  ASSERT_EQ(::unlink((path + ".1/keep").c_str()), 0);
+  ASSERT_EQ(::rmdir((path + ".1").c_str()), 0);
+  failed_rotations = 0;
+  {
+    const test::ScopedFileLimit limit(test::ScopedFileLimit::lowest_free_descriptor());
+    write_one(8);
+    write_one(9);
+  }
+  EXPECT_EQ(failed_rotations, 2u);
+  all = read_audit(path, "svc/redis.service", std::nullopt);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->records.size(), written) << "the records went to the renamed file";
+
+  // With descriptors back, the next write rotates: a fresh FILE, the old one as FILE.1.
+  failed_rotations = 0;
+  write_one(10);
+  EXPECT_EQ(failed_rotations, 0u);
+  all = read_audit(path, "svc/redis.service", std::nullopt);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->records.size(), written);
+  for (size_t i = 1; i < all->records.size(); ++i) {
+    EXPECT_LT(all->records[i - 1].time, all->records[i].time);
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_LT(st.st_size, 1000) << "a fresh file after the rotation";
 }
 
 TEST(Audit, ExplainsInPlainWords) {

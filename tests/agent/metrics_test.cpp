@@ -116,6 +116,21 @@ TEST(Metrics, FailedTicksCountAndKeepTheLastWorkloads) {
   EXPECT_TRUE(contains(text, "dwae_workload_cpu_weight{"));
 }
 
+TEST(Metrics, APolicyChangedByAReloadCountsItsDecisionsFromZero) {
+  Metrics m;
+  m.set_info("rule", false);
+  m.observe(tick_with_two_workloads());
+  m.observe(tick_with_two_workloads());
+  m.set_info("feedback", false);
+  std::string text = m.render();
+  EXPECT_TRUE(contains(text, "dwae_decisions_total{policy=\"rule\"} 2\n")) << text;
+  EXPECT_TRUE(contains(text, "dwae_decisions_total{policy=\"feedback\"} 0\n")) << text;
+  m.observe(tick_with_two_workloads());
+  text = m.render();
+  EXPECT_TRUE(contains(text, "dwae_decisions_total{policy=\"rule\"} 2\n")) << text;
+  EXPECT_TRUE(contains(text, "dwae_decisions_total{policy=\"feedback\"} 1\n")) << text;
+}
+
 TEST(Metrics, EscapesLabelValues) {
   EXPECT_EQ(escape_label("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
 }

@@ -56,6 +56,21 @@ TEST(Status, RendersWorkloadsSettingsAndReasons) {
   EXPECT_FALSE(render_status("nonsense", now).ok());
 }
 
+TEST(Status, ANameThatIsNotUtf8IsWrittenWithAReplacementCharacter) {
+  const WallTime now = std::chrono::system_clock::now();
+  const StatusHeader header{7, "rule", true, std::chrono::milliseconds(200), "real", "eBPF"};
+  TickResult t = tick();
+  t.workloads[0].name = "svc/bad\xff.service";
+  t.sample.workloads[0].name = t.workloads[0].name;
+  t.explanations[0].workload = t.workloads[0].name;
+  std::string doc;
+  ASSERT_NO_THROW(doc = status_json(header, t, 1, now));
+  const auto text = render_status(doc, now);
+  ASSERT_TRUE(text.ok()) << text.error().message;
+  EXPECT_NE(text->find("svc/bad\xef\xbf\xbd.service"), std::string::npos) << *text;
+  EXPECT_NE(text->find("400"), std::string::npos) << *text;
+}
+
 TEST(Status, AFieldOfTheWrongTypeIsAnErrorNotACrash) {
   const auto now = WallTime(std::chrono::milliseconds(1'000'000));
   for (const char* doc : {R"({"workloads":[],"pid":"1234"})", R"({"workloads":[],"policy":null})",

@@ -184,12 +184,14 @@ AuditWriter::~AuditWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+// FILE becomes FILE.1 and a new FILE is opened. A FILE already gone (renamed by an earlier
+// attempt whose open failed, or removed by an operator) is simply opened anew.
 Status AuditWriter::rotate() {
-  if (::rename(path_.c_str(), (path_ + ".1").c_str()) != 0) {
+  if (::rename(path_.c_str(), (path_ + ".1").c_str()) != 0 && errno != ENOENT) {
     return Error::from_errno("rotating audit log " + path_, errno);
   }
   const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd < 0) return Error::from_errno("opening audit log " + path_, errno);
+  if (fd < 0) return Error::from_errno("opening audit log " + path_ + " to rotate it", errno);
   ::close(fd_);
   fd_ = fd;
   size_ = 0;
@@ -203,9 +205,10 @@ Status AuditWriter::write(const std::vector<AuditRecord>& records) {
     text += to_json_line(r);
     text += '\n';
   }
-  if (size_ > 0 && size_ + text.size() > max_bytes_) {
-    if (auto s = rotate(); !s) return s;
-  }
+  // A rotation that fails leaves the writer on the file it has: the records go there (the log
+  // grows past its size; nothing is lost) and the next write tries to rotate again.
+  Status rotated = Status::success();
+  if (size_ > 0 && size_ + text.size() > max_bytes_) rotated = rotate();
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
@@ -214,6 +217,9 @@ Status AuditWriter::write(const std::vector<AuditRecord>& records) {
     done += static_cast<size_t>(n);
   }
   size_ += text.size();
+  if (!rotated) {
+    return Error{rotated.error().message + " (the records were appended to the current file)"};
+  }
   return Status::success();
 }
 

@@ -54,6 +54,9 @@ class AuditWriter {
   AuditWriter& operator=(const AuditWriter&) = delete;
   ~AuditWriter();
 
+  // Appends the records, first rotating FILE to FILE.1 when they would take it past
+  // `max_bytes`. An error when they could not be written, or when the rotation failed: then
+  // they were appended to the current file, and the next write tries to rotate again.
   Status write(const std::vector<AuditRecord>& records);
   const std::string& path() const { return path_; }
 

@@ -117,7 +117,7 @@ void Metrics::observe(const TickResult& tick) {
   for (const auto& wd : tick.decision.workloads) {
     if (auto it = workloads_.find(wd.workload); it != workloads_.end()) ++it->second.decisions;
   }
-  decisions_ += tick.decision.workloads.size();
+  decisions_[policy_] += tick.decision.workloads.size();
   rollbacks_ += tick.report.workloads_failed;
   for (const auto& f : tick.report.fields) {
     if (f.ok) {
@@ -165,7 +165,12 @@ std::string Metrics::render() const {
          "Ticks in which the host could not be sampled.");
   sample(out, "dwae_tick_failures_total", "", num(tick_failures_));
   family(out, "dwae_decisions_total", "counter", "Workload decisions made by the policy.");
-  sample(out, "dwae_decisions_total", "policy=\"" + escape_label(policy_) + "\"", num(decisions_));
+  if (!decisions_.contains(policy_)) {
+    sample(out, "dwae_decisions_total", "policy=\"" + escape_label(policy_) + "\"", "0");
+  }
+  for (const auto& [policy, count] : decisions_) {
+    sample(out, "dwae_decisions_total", "policy=\"" + escape_label(policy) + "\"", num(count));
+  }
   family(out, "dwae_writes_total", "counter", "Settings applied (or planned, in dry-run).");
   sample(out, "dwae_writes_total", "", num(writes_));
   family(out, "dwae_write_errors_total", "counter", "Settings that failed to apply.");

@@ -54,7 +54,10 @@ class Metrics {
   bool dry_run_ = false;
   std::map<std::string, Workload> workloads_;  // present at the last tick
   uint64_t ticks_ = 0, tick_failures_ = 0;
-  uint64_t decisions_ = 0, writes_ = 0, write_errors_ = 0, rollbacks_ = 0;
+  // Decisions by the policy that made them: a reload that changes the policy starts a new
+  // series from 0 and the old one keeps its count (a counter never jumps between labels).
+  std::map<std::string, uint64_t> decisions_;
+  uint64_t writes_ = 0, write_errors_ = 0, rollbacks_ = 0;
   uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
   std::map<std::string, uint64_t> guards_;  // guard -> actions
   std::vector<uint64_t> duration_buckets_;  // cumulative counts per kDurationBounds entry

@@ -82,7 +82,9 @@ std::string status_json(const StatusHeader& header, const TickResult& tick, uint
       if (w["name"] == e.workload) w["last_reason"] = e.reason;
     }
   }
-  return j.dump(1);
+  // A name that is not UTF-8 (a cgroup or VM named so) is written with U+FFFD in its place
+  // rather than failing the tick.
+  return j.dump(1, ' ', false, json::error_handler_t::replace);
 }
 
 Status write_atomically(const std::string& path, const std::string& content) {
