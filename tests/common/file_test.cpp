@@ -2,6 +2,7 @@
 #include "dwae/common/file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -21,6 +22,38 @@ TEST(File, ReadsWholeFilesLargerThanOneBuffer) {
   const auto d = DirFd::open(dir.path());
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(read_file_at(d->get(), "big").value(), big);
+}
+
+// What an operator hands the CLI: a regular file within the limit is read whole; a FIFO with
+// no writer, /dev/zero, a directory and an oversized file are refused at once, each saying why.
+TEST(File, ReadRegularFileRefusesWhatIsNotABoundedRegularFile) {
+  test::TempDir dir;
+  dir.write("ok", std::string(1000, 'a'));
+  EXPECT_EQ(read_regular_file(dir.path() + "/ok", 1000).value(), std::string(1000, 'a'));
+  const auto big = read_regular_file(dir.path() + "/ok", 999);
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.error().message.find("too large (the limit is 999 bytes)"), std::string::npos);
+  dir.write("empty", "");
+  EXPECT_EQ(read_regular_file(dir.path() + "/empty", 10).value(), "");
+
+  const std::string fifo = dir.path() + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto f = read_regular_file(fifo, 1000);  // would block forever in open(2) or read(2)
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.error().message.find("not a regular file"), std::string::npos);
+
+  ASSERT_EQ(::symlink("/dev/zero", (dir.path() + "/zero").c_str()), 0);
+  const auto z = read_regular_file(dir.path() + "/zero", 1000);  // would never end
+  ASSERT_FALSE(z.ok());
+  EXPECT_NE(z.error().message.find("not a regular file"), std::string::npos);
+
+  const auto d = read_regular_file(dir.path(), 1000);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message.find("is a directory"), std::string::npos);
+
+  const auto missing = read_regular_file(dir.path() + "/nope", 1000);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(is_missing(missing.error()));
 }
 
 TEST(File, MissingFilesAreReportedAsMissing) {

@@ -2,6 +2,7 @@
 #include "dwae/config/loader.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <string>
 
@@ -46,7 +47,19 @@ TEST(ConfigLoader, OversizedFileIsRefused) {
   dir.write("big.yaml", std::string(2 * 1024 * 1024, '#'));
   const auto result = load_config_file(dir.path() + "/big.yaml");
   ASSERT_EQ(result.diagnostics.size(), 1u);
-  EXPECT_NE(result.diagnostics[0].message.find("limit is 1 MiB"), std::string::npos);
+  EXPECT_NE(result.diagnostics[0].message.find("too large (the limit is 1048576 bytes)"),
+            std::string::npos)
+      << result.diagnostics[0].message;
+}
+
+TEST(ConfigLoader, AFifoIsRefusedWithoutWaitingForAWriter) {
+  dwae::test::TempDir dir;
+  const std::string fifo = dir.path() + "/config.yaml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto result = load_config_file(fifo);
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_NE(result.diagnostics[0].message.find("not a regular file"), std::string::npos)
+      << result.diagnostics[0].message;
 }
 
 }  // namespace

@@ -123,6 +123,17 @@ TEST(Scenario, MissingFileIsAnError) {
   EXPECT_NE(load.diagnostics[0].format().find("cannot read"), std::string::npos);
 }
 
+// A path that never ends (/dev/zero) or blocks (a FIFO with no writer) is refused at once.
+TEST(Scenario, AFileThatIsNotARegularFileIsRefused) {
+  for (const char* path : {"/dev/zero", "/"}) {
+    const auto load = load_scenario_file(path);
+    ASSERT_FALSE(load.scenario) << path;
+    ASSERT_EQ(load.diagnostics.size(), 1u) << path;
+    EXPECT_NE(load.diagnostics[0].format().find("cannot read the scenario file"), std::string::npos)
+        << load.diagnostics[0].format();
+  }
+}
+
 }  // namespace
 }  // namespace dwae::sim
 

@@ -409,7 +409,7 @@ Result<ReportFiles> write_report(const BenchResults& results, const std::filesys
 }
 
 Result<BenchResults> read_results_json(const std::filesystem::path& file) {
-  auto text = read_file(file.string());
+  auto text = read_regular_file(file.string(), size_t{64} << 20);
   if (!text) return text.error();
   auto parsed = results_from_json(*text);
   if (!parsed) return Error{file.string() + ": " + parsed.error().message};

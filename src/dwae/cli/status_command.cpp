@@ -14,7 +14,7 @@ int run_status(const StatusOptions& options) {
   const auto section = agent_section(options.config_path, options.state_dir);
   if (!section) return kExitBadInput;
   const std::string path = agent::status_path(*section);
-  const auto text = read_file(path);
+  const auto text = read_regular_file(path, size_t{16} << 20);
   if (!text) {
     std::fprintf(stderr, "no agent is running with state dir %s (%s)\n", section->state_dir.c_str(),
                  text.error().message.c_str());

@@ -2,6 +2,7 @@
 #include "dwae/common/file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,6 +34,47 @@ Result<std::string> read_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Error::from_errno("open " + path, errno);
   return read_fd(fd, path);
+}
+
+Result<std::string> read_regular_file(const std::string& path, size_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return Error::from_errno("open " + path, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return Error::from_errno("stat " + path, err);
+  }
+  const auto too_large = [&] {
+    return Error{path + ": too large (the limit is " + std::to_string(max_bytes) + " bytes)"};
+  };
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error{path + (S_ISDIR(st.st_mode) ? ": is a directory" : ": not a regular file")};
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    return too_large();
+  }
+  // The file may grow while it is read: at most one byte past the limit is read to tell.
+  std::string out(max_bytes + 1, '\0');
+  size_t used = 0;
+  while (used < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return Error::from_errno("read " + path, err);
+    }
+    if (n == 0) break;
+    used += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (used > max_bytes) return too_large();
+  out.resize(used);
+  return out;
 }
 
 Result<std::string> read_file_at(int dir_fd, const char* name) {

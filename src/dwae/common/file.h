@@ -15,6 +15,11 @@ namespace dwae {
 
 // Reads a whole file. Fails with errno_value set on any system-call error.
 Result<std::string> read_file(const std::string& path);
+// Reads a file that an operator names (a config, a scenario, a model, a saved result, a status
+// file) whole. Refuses what is not a regular file (a FIFO would block, /dev/zero never ends) and
+// a file over `max_bytes`, each with a message that says so; never reads more than
+// `max_bytes` + 1 bytes.
+Result<std::string> read_regular_file(const std::string& path, size_t max_bytes);
 // Reads `name` relative to an open directory descriptor (saves path walks when many files of
 // one cgroup directory are read).
 Result<std::string> read_file_at(int dir_fd, const char* name);

@@ -3,11 +3,9 @@
 #include "dwae/config/loader.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <tuple>
 
+#include "dwae/common/file.h"
 #include "dwae/config/raw.h"
 
 namespace dwae::config {
@@ -30,27 +28,14 @@ LoadResult load_config_text(std::string_view text, const std::string& file_name)
 }
 
 LoadResult load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
+  // A FIFO or /dev/zero is refused before any read, an oversized file by its size.
+  auto text = read_regular_file(path, detail::kMaxConfigBytes);
+  if (!text) {
     LoadResult result;
-    result.diagnostics.push_back(
-        {{path, 0, 0}, "cannot read config: " + std::string(std::strerror(err))});
+    result.diagnostics.push_back({{path, 0, 0}, "cannot read config: " + text.error().message});
     return result;
   }
-  // Read at most one byte past the limit: enough for load_config_text to refuse an oversized
-  // file, without ever reading an endless one (a FIFO, /dev/zero) to its end.
-  std::string text(detail::kMaxConfigBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) {
-    const int err = errno;
-    LoadResult result;
-    result.diagnostics.push_back(
-        {{path, 0, 0}, "cannot read config: " + std::string(std::strerror(err))});
-    return result;
-  }
-  text.resize(static_cast<size_t>(in.gcount()));
-  return load_config_text(text, path);
+  return load_config_text(*text, path);
 }
 
 }  // namespace dwae::config

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "dwae/common/file.h"
 #include "dwae/sim/scenario.h"
 #include "dwae/sim/yaml_fields.h"
 
@@ -484,15 +485,15 @@ ScenarioLoad load_scenario_text(std::string_view text, const std::string& file_n
 }
 
 ScenarioLoad load_scenario_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
+  constexpr size_t kMaxScenarioBytes = size_t{1} << 20;  // the shipped ones are a few KiB
+  auto text = read_regular_file(path, kMaxScenarioBytes);
+  if (!text) {
     ScenarioLoad out;
-    out.diagnostics.push_back({{path, 0, 0}, "cannot read the scenario file"});
+    out.diagnostics.push_back(
+        {{path, 0, 0}, "cannot read the scenario file: " + text.error().message});
     return out;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return load_scenario_text(buffer.str(), path);
+  return load_scenario_text(*text, path);
 }
 
 }  // namespace dwae::sim
