@@ -139,6 +139,57 @@ TEST(CpuShares, RequestServiceLeavesWhatItDoesNotUseToItsNeighbours) {
   }
 }
 
+// More worker threads than CPUs: the threads take turns on the CPUs they may use. A service of
+// 8 threads pinned to one CPU, or of 16 threads on a 4-CPU host, offered twice what its CPUs can
+// do, completes what its CPUs can do (1 ms of work each: 1,000 requests per CPU-second) and
+// uses those CPUs, no more.
+TEST(CpuShares, MoreBusyThreadsThanCpusShareThoseCpus) {
+  struct Case {
+    uint32_t cores, threads;
+    double rate;
+    bool pinned;
+  };
+  for (const Case c : {Case{4, 8, 2000, true}, Case{4, 16, 8000, false}}) {
+    Scenario s = test::host_with(c.cores, Nanos{10'000'000'000});
+    s.classes.push_back(test::latency_class("ls"));
+    s.workloads.push_back(test::mm_service("svc", "ls", c.rate, Nanos{1'000'000}, c.threads));
+    ManualClock clock;
+    SimHost host(s, clock);
+    const double cpus = c.pinned ? 1.0 : c.cores;
+    if (c.pinned) {
+      ResourceTargets t;
+      t.cpuset_cpus = std::vector<uint32_t>{0};
+      ASSERT_EQ(host.apply(decide("svc", t)).workloads_failed, 0u);
+    }
+    host.run_until(s.duration);
+    const double seconds = 10.0;
+    const double done_per_s = static_cast<double>(host.metrics().classes[0].requests) / seconds;
+    EXPECT_LT(done_per_s, cpus * 1000 * 1.03) << c.threads << " threads on " << cpus << " CPUs";
+    EXPECT_GT(done_per_s, cpus * 1000 * 0.90) << c.threads << " threads on " << cpus << " CPUs";
+    EXPECT_LE(cpu_seconds(host, 0) / seconds, cpus * 1.01) << c.threads << " threads";
+  }
+}
+
+// CPU is charged as work is done, not when a request arrives: a 2-thread service offered five
+// times what its threads can do uses 2 CPUs, however long its queue, and its queue stops at the
+// service's backlog (4,096 requests); the requests refused beyond it count as failed.
+TEST(CpuShares, AnOverloadedServiceUsesItsThreadsCpusAndItsQueueIsBounded) {
+  Scenario s = test::host_with(8, Nanos{10'000'000'000});
+  s.classes.push_back(test::latency_class("ls"));
+  s.workloads.push_back(test::mm_service("svc", "ls", 10'000, Nanos{1'000'000}, 2));
+  ManualClock clock;
+  SimHost host(s, clock);
+  host.run_until(s.duration);
+  const double seconds = 10.0;
+  EXPECT_LE(cpu_seconds(host, 0) / seconds, 2.0 * 1.001);
+  EXPECT_GT(cpu_seconds(host, 0) / seconds, 2.0 * 0.97);
+  const auto& m = host.metrics().classes[0];
+  EXPECT_GT(m.requests_failed, 50'000u) << "most of 100,000 arrivals find the backlog full";
+  // The longest wait is a full backlog's work on two threads: 4,096 x 1 ms / 2.
+  EXPECT_LT(m.latency.quantile(0.999), 2.3e9);
+  EXPECT_GT(m.latency.quantile(0.5), 1.5e9);
+}
+
 TEST(CpuContention, WakeupDelayComesFromCompetitorsAndCpuIdleRemovesIt) {
   auto run = [](bool hogs_idle, uint32_t hog_weight) {
     Scenario s = test::host_with(4, Nanos{20'000'000'000});

@@ -17,6 +17,13 @@ constexpr double kNsPerS = 1e9;
 constexpr double kRestartNs = 2e9;  // an OOM-killed workload is back after this long
 // CPU an I/O-bound workload (log writer, object reader) needs to keep its I/O going.
 constexpr double kIoBoundCpuCores = 0.1;
+// Requests a service holds at once, served and waiting (the kernel's default listen backlog,
+// somaxconn): an arrival beyond it is refused and counts as failed, so an overloaded service's
+// queue, and the simulator's memory, stay bounded.
+constexpr size_t kMaxInSystem = 4096;
+// Latencies are recorded in integer nanoseconds: anything longer than this (11.6 days) is
+// recorded as this.
+constexpr double kMaxLatencyNs = 1e15;
 
 bool is_request_driven(WorkloadKind kind) {
   return kind == WorkloadKind::kService || kind == WorkloadKind::kManaged ||
@@ -137,7 +144,10 @@ void SimHost::derive(WorkloadState& w) {
   w.idle = t.cpu_idle.value_or(false);
   w.cpus.clear();
   if (t.cpuset_cpus && !t.cpuset_cpus->empty()) {
+    // A set, as the kernel reads "1,1": a CPU listed twice is still one CPU.
     w.cpus = *t.cpuset_cpus;
+    std::sort(w.cpus.begin(), w.cpus.end());
+    w.cpus.erase(std::unique(w.cpus.begin(), w.cpus.end()), w.cpus.end());
   } else {
     for (uint32_t c = 0; c < h.logical_cpus(); ++c) w.cpus.push_back(c);
   }
@@ -146,12 +156,15 @@ void SimHost::derive(WorkloadState& w) {
     node_share[node_of_cpu(c)] += 1.0 / static_cast<double>(w.cpus.size());
   if (t.cpuset_mems && !t.cpuset_mems->empty()) {
     // Memory is bound: remote whenever the task runs on another node.
+    std::vector<uint32_t> mems = *t.cpuset_mems;
+    std::sort(mems.begin(), mems.end());
+    mems.erase(std::unique(mems.begin(), mems.end()), mems.end());
     double local = 0;
-    for (const uint32_t m : *t.cpuset_mems) {
+    for (const uint32_t m : mems) {
       if (m < h.numa_nodes) local += node_share[m];
     }
-    local /= static_cast<double>(t.cpuset_mems->size());
-    w.remote_share = 1.0 - local * static_cast<double>(t.cpuset_mems->size());
+    local /= static_cast<double>(mems.size());
+    w.remote_share = 1.0 - local * static_cast<double>(mems.size());
     w.memory_node = t.cpuset_mems->front();
   } else {
     // First touch: memory lands where the task ran, and the task later runs anywhere it may.
@@ -388,6 +401,8 @@ void SimHost::kill(WorkloadState& w, double now) {
   const size_t dropped = w.queue.drop_all();
   w.requests_failed += dropped;
   metrics_.classes[w.class_index].requests_failed += dropped;
+  w.held_v = 0;  // the dropped requests' work is never done
+  w.held_capped_v = 0;
   w.leaked_bytes = 0;
   w.heap_bytes = static_cast<double>(w.spec->gc.live_bytes);
   w.gc_pending = false;
@@ -441,7 +456,19 @@ void SimHost::kill(WorkloadState& w, double now) {
       const double cpu_per_work = 1.0 / w.hw_speed;
       const bool estimate = !gc && !restarting;
       double cpu_ns = 0, remaining_v = 0;
-      if (estimate) cpu_ns = w.queue.queued_work(t0, dt * w.hw_speed, &remaining_v) * cpu_per_work;
+      if (estimate) {
+        // The last step's end counted the work its threads hold now (step_requests): reused
+        // when it was capped at this step's length.
+        const double cap_v = dt * w.hw_speed;
+        if (w.queue.in_system() == 0) {
+          cpu_ns = 0;
+        } else if (w.held_cap_v == cap_v) {
+          cpu_ns = w.held_capped_v * cpu_per_work;
+          remaining_v = w.held_v;
+        } else {
+          cpu_ns = w.queue.queued_work(t0, cap_v, &remaining_v) * cpu_per_work;
+        }
+      }
       double next =
           w.next_arrival_ns < 0 ? w.arrivals.next_after(t0, w.arrival_rng) : w.next_arrival_ns;
       w.step_arrivals.clear();
@@ -612,6 +639,9 @@ void SimHost::step_cpu(double dt, const StepTotals& totals) {
     const auto queue_busy = static_cast<double>(w.queue.busy());
     const double busy = std::max(1.0, queue_busy);
     double share = lvl == kInf ? 1.0 : std::min(1.0, lvl * w.weight / busy);
+    // More busy threads than CPUs it may use: they take turns on those CPUs, whatever the
+    // sharing among workloads left (a demand clamped to its CPUs looks uncontended there).
+    share = std::min(share, w.cpu_count / busy);
     if (w.bandwidth.limited()) share = std::min(share, cap[i] / busy);
     w.thread_share = std::max(0.0, share);
     // A waking thread on a busy CPU waits for the running task's slice to end; a cpu.idle
@@ -749,8 +779,9 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   w.queue.begin_step(t0, t1, speed);
   const auto& step_arrivals = w.step_arrivals;
   if (w.queue.in_system() == 0 && step_arrivals.empty() && t0 >= w.gc_pause_until_ns) {
-    return;  // idle all step: nothing runs, nothing is charged
+    return;  // idle all step: nothing runs, nothing is charged, its threads hold nothing
   }
+  const double held_at_start_v = w.held_v;
   ClassMetrics& cm = metrics_.classes[w.class_index];
   // The step's loop-invariant values and running totals live in locals: the compiler cannot
   // keep them in registers across the stores into histograms, and each is written back once.
@@ -765,7 +796,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   LatencyRecorder& window_latency = cm.window;
   auto on_done = [&](const Completion& c) __attribute__((always_inline)) {
     const double latency = c.done_ns - c.arrival_ns + c.extra_ns;
-    const auto ns = static_cast<uint64_t>(std::max(0.0, latency));
+    const auto ns = static_cast<uint64_t>(std::clamp(latency, 0.0, kMaxLatencyNs));
     add_log2(request_latency, ns);
     const int bucket = LatencyRecorder::index_of(ns);
     run_latency.add_at(bucket, ns);
@@ -776,6 +807,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     ++done;
   };
   double cpu_used = 0;
+  double assigned_v = 0;  // work handed to its threads
   uint64_t arrivals = 0;
   const bool restarting = t0 < w.restart_until_ns;
   if (!step_arrivals.empty()) {
@@ -800,7 +832,6 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     double heap = w.heap_bytes;
     bool gc_pending = w.gc_pending;
     uint64_t failed = 0;
-    double assigned_v = 0;  // work handed to its threads
     for (const WorkloadState::Arrival& arrival : step_arrivals) {
       const double a = arrival.at_ns;
       ++arrivals;
@@ -819,14 +850,16 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
           net_offered += bytes_per_request;
           net_rx += 512;
         }
-        const double cpu_ns = work / cpu_speed;
+        if (w.queue.in_system() >= kMaxInSystem) {
+          ++failed;  // the listen backlog is full: refused
+          continue;
+        }
         if (w.queue.arrive(a, work, wake, extra, deadline, on_done)) {
-          const double stretch = thread_share > 0 ? cpu_ns * stretch_per_cpu_ns : 0;
+          const double stretch = thread_share > 0 ? work / cpu_speed * stretch_per_cpu_ns : 0;
           const double delay = wake + stretch;
           add_log2(w.runq_delay, static_cast<uint64_t>(delay));
           runq_total += delay;
         }
-        cpu_used += cpu_ns;
         assigned_v += work;
         if (gc) {
           heap += gc_alloc;
@@ -845,6 +878,16 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     cm.requests_failed += failed;
   }
   w.queue.complete_until(t1, on_done);
+  // CPU is charged for the work its threads did in the step: what they held at its start and
+  // were handed in it, less what they still hold at its end (the next step's estimate reuses
+  // that count). A request queued behind busy threads costs no CPU until it runs.
+  const double cap_v = dt * cpu_speed;
+  double held_v = 0, held_capped_v = 0;
+  if (w.queue.in_system() > 0) held_capped_v = w.queue.queued_work(t1, cap_v, &held_v);
+  w.held_v = held_v;
+  w.held_capped_v = held_capped_v;
+  w.held_cap_v = cap_v;
+  cpu_used += std::max(0.0, held_at_start_v + assigned_v - held_v) / cpu_speed;
   w.requests_completed += done;
   cm.requests += done;
   cm.requests_over_target += over_target;

@@ -72,6 +72,9 @@ struct WorkloadState {
   double cpu_estimate_ns = 0, cpu_asked_ns = 0, cpu_unclamped_ns = 0;
   double work_assigned_v = 0, work_assigned_at_step_v = 0, work_remaining_at_step_v = 0;
   bool cpu_account_open = false;  // the last step asked by estimate (no pause, no restart)
+  // The work (virtual ns) its threads hold at the current step's start, counted at the last
+  // step's end, and the same capped per thread at `held_cap_v` (what queued_work returns).
+  double held_v = 0, held_capped_v = 0, held_cap_v = -1;
 
   // Models.
   // One stream per use, so that what a policy changes (whether a wakeup waits, whether a
