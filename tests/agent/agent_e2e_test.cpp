@@ -346,7 +346,12 @@ TEST_F(AgentEndToEnd, StateDirFlagMovesTheJournalAndItsOwnerIsNotUndoneUnderIt) 
   const auto second = test::run_process({test::dwae_binary(), "run", "--config", cfg, "--state-dir",
                                          moved, "--duration", "300ms", "--no-bpf"});
   EXPECT_EQ(second.exit_code, 1) << second.err;
-  EXPECT_NE(second.err.find("belongs to another running dwae"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("another running dwae"), std::string::npos) << second.err;
+  // Nor may a dry-run agent share its state directory (status file and audit log).
+  const auto dry = test::run_process({test::dwae_binary(), "run", "--config", cfg, "--state-dir",
+                                      moved, "--dry-run", "--duration", "300ms", "--no-bpf"});
+  EXPECT_EQ(dry.exit_code, 1) << dry.err;
+  EXPECT_NE(dry.err.find("is used by another running dwae"), std::string::npos) << dry.err;
   EXPECT_TRUE(weights_moved()) << "the running agent's values are still in place";
   EXPECT_EQ(::access((moved + "/journal.json").c_str(), F_OK), 0);
 

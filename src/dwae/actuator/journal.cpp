@@ -2,7 +2,6 @@
 #include "dwae/actuator/journal.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -157,33 +156,11 @@ Status Journal::remove() {
 
 Result<JournalLock> JournalLock::acquire(const std::string& journal_path) {
   const std::string path = journal_path + ".lock";
-  std::error_code ec;
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Error::from_errno("open " + path, errno);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK) {
-      return Error{"journal " + journal_path + " belongs to another running dwae (it holds " +
-                   path + "); stop that one first: it restores what it changed when it stops"};
-    }
-    return Error::from_errno("flock " + path, err);
-  }
-  return JournalLock(fd);
-}
-
-JournalLock& JournalLock::operator=(JournalLock&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-JournalLock::~JournalLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the lock
+  auto lock = LockFile::acquire(
+      path, "journal " + journal_path + " belongs to another running dwae (it holds " + path +
+                "); stop that one first: it restores what it changed when it stops");
+  if (!lock) return lock.error();
+  return JournalLock(std::move(*lock));
 }
 
 RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSystem& fs) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dwae/actuator/filesystem.h"
+#include "dwae/common/lock_file.h"
 #include "dwae/common/result.h"
 
 namespace dwae::actuator {
@@ -70,15 +71,10 @@ class Journal {
 class JournalLock {
  public:
   static Result<JournalLock> acquire(const std::string& journal_path);
-  JournalLock(JournalLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  JournalLock& operator=(JournalLock&& other) noexcept;
-  JournalLock(const JournalLock&) = delete;
-  JournalLock& operator=(const JournalLock&) = delete;
-  ~JournalLock();
 
  private:
-  explicit JournalLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit JournalLock(LockFile lock) : lock_(std::move(lock)) {}
+  LockFile lock_;
 };
 
 // This boot's id (/proc/sys/kernel/random/boot_id), written into every journal.

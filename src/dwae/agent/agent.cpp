@@ -26,6 +26,7 @@
 #include "dwae/agent/real_host.h"
 #include "dwae/agent/status.h"
 #include "dwae/common/file_limit.h"
+#include "dwae/common/lock_file.h"
 #include "dwae/common/units.h"
 #include "dwae/config/loader.h"
 #include "dwae/hostfs/procfs.h"
@@ -226,6 +227,17 @@ int run_agent(const AgentOptions& options) {
   std::filesystem::create_directories(cfg.agent.state_dir, ec);
   if (ec) {
     log_error("cannot create the state directory " + cfg.agent.state_dir + ": " + ec.message());
+    return kExitFailure;
+  }
+  // One agent per state directory, dry-run or not: two would overwrite each other's status
+  // file and interleave their audit logs.
+  const std::string state_lock_path = state_file(cfg.agent, "agent.lock");
+  const auto state_lock = LockFile::acquire(
+      state_lock_path, "state directory " + cfg.agent.state_dir +
+                           " is used by another running dwae (it holds " + state_lock_path +
+                           "); give this one its own --state-dir");
+  if (!state_lock) {
+    log_error(state_lock.error().message);
     return kExitFailure;
   }
 
