@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <string_view>
 
 #include "support/file_limit.h"
 #include "support/temp_dir.h"
@@ -192,6 +193,127 @@ TEST(Audit, ExplainsInPlainWords) {
   idle.result = "planned";
   EXPECT_NE(explain_record(idle).find("cpu.idle 0 -> 1: turned on"), std::string::npos);
   EXPECT_NE(explain_record(idle).find("dry-run: planned, not written"), std::string::npos);
+}
+
+// A well-formed line with `extra` spliced in after the required fields.
+std::string line_with(const std::string& extra) {
+  return R"({"time":"2026-11-26T21:00:00.000Z","workload":"web","resource":"cpu.weight",)"
+         R"("old":"1","new":"2")" +
+         (extra.empty() ? "" : "," + extra) + "}";
+}
+
+std::string nested_arrays(size_t depth, std::string_view innermost = "") {
+  return std::string(depth, '[') + std::string(innermost) + std::string(depth, ']');
+}
+
+TEST(Audit, EveryFieldMustHaveItsType) {
+  ASSERT_TRUE(parse_json_line(line_with("")).ok());
+  ASSERT_TRUE(parse_json_line(line_with(R"("features":[],"guards":[],"dry_run":true)")).ok());
+  for (const std::string extra :
+       {R"("class":5)", R"("policy":7)", R"("reason":["a"])", R"("result":{"a":1})",
+        R"("dry_run":1)", R"("features":"abc")", R"("features":{"x":{"name":"a","value":3}})",
+        R"("features":[1])", R"("features":[{"name":"a"}])", R"("features":[{"value":1}])",
+        R"("features":[{"name":"a","value":"1"}])", R"("features":[{"name":["a"],"value":1}])",
+        R"("guards":{"g":{"guard":"a","field":"b"}})", R"("guards":[{"guard":"a"}])",
+        R"("guards":[{"guard":"a","field":"b","detail":false}])", R"("guards":[[]])"}) {
+    EXPECT_FALSE(parse_json_line(line_with(extra)).ok()) << extra;
+  }
+  EXPECT_FALSE(parse_json_line(R"({"time":"2026-11-26T21:00:00.000Z","workload":"web",)"
+                               R"("resource":5,"old":"1","new":"2"})")
+                   .ok());
+}
+
+// The parser takes any depth; nothing after it may recurse over a value that deep (nlohmann's
+// copy, dump and comparison recurse once per level, and 200,000 levels overflow the stack).
+TEST(Audit, ADeeplyNestedValueIsAnUnreadableLineNotACrash) {
+  const std::string deep = nested_arrays(200'000);
+  EXPECT_FALSE(parse_json_line(line_with(R"("features":)" + deep)).ok());
+  EXPECT_FALSE(parse_json_line(line_with(R"("guards":)" + deep)).ok());
+  EXPECT_FALSE(parse_json_line(line_with(R"("reason":)" + deep)).ok());
+  EXPECT_FALSE(
+      parse_json_line(line_with(R"("features":[{"name":)" + deep + R"(,"value":1}])")).ok());
+  const auto unknown = parse_json_line(line_with(R"("junk":)" + deep));
+  ASSERT_TRUE(unknown.ok()) << unknown.error().message;  // a field no one reads is ignored
+  EXPECT_EQ(unknown->workload, "web");
+}
+
+TEST(Audit, ALineWithATimeOutOfRangeIsUnreadable) {
+  for (const char* time : {"9999-12-31T23:59:59.999Z", "0000-01-01T00:00:00.000Z",
+                           "2026-11-26T21:00:00.-99Z", "2026-13-26T21:00:00.000Z"}) {
+    const std::string line = std::string(R"({"time":")") + time +
+                             R"(","workload":"web","resource":"cpu.weight","old":"1","new":"2"})";
+    EXPECT_FALSE(parse_json_line(line).ok()) << line;
+  }
+}
+
+// What is not a regular file is refused at once: a directory (an ifstream opens one and reads
+// nothing, which looked like an empty log), a FIFO (would block), /dev/zero (never ends).
+TEST(Audit, ReaderRefusesWhatIsNotARegularFile) {
+  test::TempDir dir;
+  const auto as_directory = read_audit(dir.path(), "web", std::nullopt);
+  ASSERT_FALSE(as_directory.ok());
+  EXPECT_NE(as_directory.error().message.find("is a directory"), std::string::npos)
+      << as_directory.error().message;
+
+  const std::string fifo = dir.path() + "/audit.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto as_fifo = read_audit(fifo, "web", std::nullopt);
+  ASSERT_FALSE(as_fifo.ok());
+  EXPECT_NE(as_fifo.error().message.find("not a regular file"), std::string::npos);
+
+  const std::string zero = dir.path() + "/audit.jsonl";
+  ASSERT_EQ(::symlink("/dev/zero", zero.c_str()), 0);
+  EXPECT_FALSE(read_audit(zero, "web", std::nullopt).ok());
+
+  // In FILE.1's place, what is not a regular file is not a rotated log (a directory there
+  // keeps the writer from rotating): it is passed over, not read.
+  const std::string path = dir.path() + "/log.jsonl";
+  dir.write("log.jsonl", line_with("") + "\n");
+  ASSERT_EQ(::symlink("/dev/zero", (path + ".1").c_str()), 0);
+  const auto beside_zero = read_audit(path, "web", std::nullopt);
+  ASSERT_TRUE(beside_zero.ok()) << beside_zero.error().message;
+  EXPECT_EQ(beside_zero->records.size(), 1u);
+  EXPECT_EQ(beside_zero->skipped, 0u);
+}
+
+// A read that fails is an error, not the end of the log. Reading /proc/self/mem from offset 0
+// (an address never mapped) fails with EIO: a regular file whose read(2) fails.
+TEST(Audit, AReadErrorIsReportedNotTakenForTheEnd) {
+  const auto r = read_audit("/proc/self/mem", "web", std::nullopt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("reading audit log /proc/self/mem"), std::string::npos)
+      << r.error().message;
+}
+
+TEST(Audit, AnOverlongLineIsSkippedAndTheRestRead) {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/audit.jsonl";
+  const std::string overlong = line_with(R"("reason":")" + std::string(3 << 20, 'x') + "\"");
+  dir.write("audit.jsonl", line_with("") + "\n" + overlong + "\n" + line_with("") + "\n" +
+                               line_with(R"("reason":"last, no newline")"));
+  const auto q = read_audit(path, "web", std::nullopt);
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_EQ(q->skipped, 1u);
+  ASSERT_EQ(q->records.size(), 3u);
+  EXPECT_EQ(q->records[2].reason, "last, no newline");
+}
+
+// Text from the log goes to a terminal: control characters are escaped, UTF-8 text is kept.
+TEST(Audit, ExplainEscapesControlCharacters) {
+  const auto r = parse_json_line(line_with(
+      R"("reason":"\u001b]0;owned\u0007\u001b[2J\r\u001b[Kfake line","policy":"caf\u00e9",)"
+      R"("features":[{"name":"a\nb","value":1}],"guards":[{"guard":"g\u009b","field":"f"}])"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const std::string text = explain_record(*r);
+  EXPECT_NE(text.find("because \\x1b]0;owned\\x07\\x1b[2J\\x0d\\x1b[Kfake line"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("by the caf\xc3\xa9 policy"), std::string::npos) << text;
+  EXPECT_NE(text.find("a\\x0ab = 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("g\\xc2\\x9b on f"), std::string::npos) << text;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    EXPECT_TRUE(c == '\n' || (u >= 0x20 && u != 0x7f)) << static_cast<int>(u);
+  }
 }
 
 }  // namespace

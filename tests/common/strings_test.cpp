@@ -58,5 +58,28 @@ TEST(Strings, PrintableEscapesEverythingButPrintableAscii) {
   EXPECT_EQ(printable("back\\slash"), "back\\x5cslash");
 }
 
+TEST(Strings, TerminalSafeKeepsUtf8TextAndEscapesControlCharacters) {
+  EXPECT_EQ(terminal_safe("svc/caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+            "svc/caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_EQ(terminal_safe("back\\slash ~"), "back\\slash ~");
+  // An escape sequence that would retitle the window and clear the screen, a carriage return
+  // and a newline that would fake a line of output, DEL.
+  EXPECT_EQ(terminal_safe("\x1b]0;owned\x07\x1b[2J\r\nfake\x7f"),
+            "\\x1b]0;owned\\x07\\x1b[2J\\x0d\\x0afake\\x7f");
+  EXPECT_EQ(terminal_safe(std::string_view("nul\0", 4)), "nul\\x00");
+  // C1 controls, as UTF-8 (U+009B, the one-character CSI) and as lone bytes.
+  EXPECT_EQ(terminal_safe("a\xc2\x9b"
+                          "2Jb"),
+            "a\\xc2\\x9b"
+            "2Jb");
+  EXPECT_EQ(terminal_safe("a\x9b"
+                          "2J"),
+            "a\\x9b"
+            "2J");
+  // Bytes that are not UTF-8, one by one; U+00A0, the first character past C1, is kept.
+  EXPECT_EQ(terminal_safe("tenant-\xff\xc3"), "tenant-\\xff\\xc3");
+  EXPECT_EQ(terminal_safe("\xc2\xa0"), "\xc2\xa0");
+}
+
 }  // namespace
 }  // namespace dwae

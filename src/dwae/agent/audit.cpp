@@ -7,9 +7,11 @@
 
 #include <cerrno>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
+#include "dwae/agent/json_fields.h"
+#include "dwae/common/strings.h"
 #include "dwae/hostfs/parsers.h"
 
 namespace dwae::agent {
@@ -126,33 +128,69 @@ std::string to_json_line(const AuditRecord& r) {
 }
 
 Result<AuditRecord> parse_json_line(std::string_view line) {
+  using json_fields::find;
+  using json_fields::mistyped;
   const json j = json::parse(line, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Error{"not a JSON object"};
-  try {
-    AuditRecord r;
-    const auto t = parse_wall_time(j.at("time").get<std::string>());
-    if (!t) return Error{"bad time"};
-    r.time = *t;
-    r.workload = j.at("workload").get<std::string>();
-    r.class_name = j.value("class", "");
-    r.resource = j.at("resource").get<std::string>();
-    r.old_value = j.at("old").get<std::string>();
-    r.new_value = j.at("new").get<std::string>();
-    r.policy = j.value("policy", "");
-    r.reason = j.value("reason", "");
-    for (const auto& f : j.value("features", json::array())) {
-      r.features.push_back({f.at("name").get<std::string>(), f.at("value").get<double>()});
+  // Fields are read in place (see json_fields.h: nothing untrusted is copied or dumped); the
+  // first one missing or mistyped makes the line unreadable.
+  std::optional<Error> error;
+  const auto text = [&](const json& object, const char* key, std::string& out, bool required) {
+    if (error) return;
+    auto v = json_fields::string_member(object, key);
+    if (!v) {
+      error = v.error();
+    } else if (*v) {
+      out = std::move(**v);
+    } else if (required) {
+      error = Error{std::string("no \"") + key + "\""};
     }
-    for (const auto& g : j.value("guards", json::array())) {
-      r.guards.push_back({g.at("guard").get<std::string>(), g.at("field").get<std::string>(),
-                          g.value("detail", "")});
+  };
+  AuditRecord r;
+  std::string time;
+  text(j, "time", time, true);
+  text(j, "workload", r.workload, true);
+  text(j, "class", r.class_name, false);
+  text(j, "resource", r.resource, true);
+  text(j, "old", r.old_value, true);
+  text(j, "new", r.new_value, true);
+  text(j, "policy", r.policy, false);
+  text(j, "reason", r.reason, false);
+  text(j, "result", r.result, false);
+  if (error) return *error;
+  const auto t = parse_wall_time(time);
+  if (!t) return Error{"bad time"};
+  r.time = *t;
+  const auto dry_run = json_fields::bool_member(j, "dry_run");
+  if (!dry_run) return dry_run.error();
+  r.dry_run = dry_run->value_or(false);
+  if (const json* features = find(j, "features")) {
+    if (!features->is_array()) return mistyped("features", "an array");
+    for (const json& f : *features) {
+      if (!f.is_object()) return mistyped("features", "an array of objects");
+      policy::FeatureContribution c;
+      text(f, "name", c.feature, true);
+      if (error) return *error;
+      const auto value = json_fields::number_member(f, "value");
+      if (!value) return value.error();
+      if (!*value) return Error{"a feature has no \"value\""};
+      c.value = **value;
+      r.features.push_back(std::move(c));
     }
-    r.dry_run = j.value("dry_run", false);
-    r.result = j.value("result", "");
-    return r;
-  } catch (const json::exception& e) {
-    return Error{std::string("missing or mistyped field: ") + e.what()};
   }
+  if (const json* guards = find(j, "guards")) {
+    if (!guards->is_array()) return mistyped("guards", "an array");
+    for (const json& g : *guards) {
+      if (!g.is_object()) return mistyped("guards", "an array of objects");
+      policy::GuardAction a;
+      text(g, "guard", a.guard, true);
+      text(g, "field", a.field, true);
+      text(g, "detail", a.detail, false);
+      if (error) return *error;
+      r.guards.push_back(std::move(a));
+    }
+  }
+  return r;
 }
 
 Result<AuditWriter> AuditWriter::open(const std::string& path, uint64_t max_bytes) {
@@ -223,37 +261,112 @@ Status AuditWriter::write(const std::vector<AuditRecord>& records) {
   return Status::success();
 }
 
+namespace {
+
+// A line longer than this is not one the writer wrote (a record takes a few hundred bytes): it
+// is counted as unreadable without being held whole.
+constexpr size_t kMaxAuditLineBytes = size_t{1} << 20;
+
+struct FdCloser {
+  explicit FdCloser(int descriptor) : fd(descriptor) {}
+  int fd;
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser() { ::close(fd); }
+};
+
+// Calls on_line(line) for each line of the audit file `path` (the last one also when it has no
+// newline) and on_overlong() for each line past kMaxAuditLineBytes. Sets `found` when the file
+// exists: FILE.1 is absent until the first rotation. What is not a regular file (a directory,
+// a FIFO, /dev/zero) is refused, or passed over as absent when `only_if_regular` (a directory
+// in FILE.1's place is not a rotated log: the writer cannot rotate and keeps to FILE). A read
+// that fails is an error, not the end of the log.
+template <typename OnLine, typename OnOverlong>
+Status read_audit_lines(const std::string& path, bool only_if_regular, bool& found, OnLine on_line,
+                        OnOverlong on_overlong) {
+  found = false;
+  // O_NONBLOCK: opening a FIFO with no writer returns at once (and is then refused).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR) return Status::success();
+    return Error::from_errno("opening audit log " + path, err);
+  }
+  const FdCloser closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Error::from_errno("stat audit log " + path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    if (only_if_regular) return Status::success();
+    return Error{"audit log " + path +
+                 (S_ISDIR(st.st_mode) ? ": is a directory" : ": not a regular file")};
+  }
+  found = true;
+  std::string buffer(size_t{64} << 10, '\0');
+  std::string line;
+  bool overlong = false;  // within a line past the limit: its bytes are dropped
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error::from_errno("reading audit log " + path, errno);
+    if (n == 0) break;
+    std::string_view chunk(buffer.data(), static_cast<size_t>(n));
+    while (!chunk.empty()) {
+      const size_t newline = chunk.find('\n');
+      const std::string_view piece = chunk.substr(0, newline);
+      if (!overlong && line.size() + piece.size() > kMaxAuditLineBytes) {
+        overlong = true;
+        line.clear();
+        on_overlong();
+      }
+      if (!overlong) line.append(piece);
+      if (newline == std::string_view::npos) break;
+      if (!overlong) on_line(std::string_view(line));
+      line.clear();
+      overlong = false;
+      chunk.remove_prefix(newline + 1);
+    }
+  }
+  if (!overlong && !line.empty()) on_line(std::string_view(line));
+  return Status::success();
+}
+
+}  // namespace
+
 Result<AuditQuery> read_audit(const std::string& path, const std::string& workload,
                               std::optional<WallTime> since) {
   AuditQuery q;
   bool any = false;
-  for (const std::string& file : {path + ".1", path}) {
-    std::ifstream in(file);
-    if (!in) continue;
-    any = true;
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
+  for (const bool rotated : {true, false}) {
+    const std::string file = rotated ? path + ".1" : path;
+    bool found = false;
+    const auto on_line = [&](std::string_view line) {
+      if (line.empty()) return;
       auto r = parse_json_line(line);
       if (!r) {
         ++q.skipped;
-        continue;
+        return;
       }
-      if (r->workload != workload) continue;
-      if (since && r->time < *since) continue;
+      if (r->workload != workload) return;
+      if (since && r->time < *since) return;
       q.records.push_back(std::move(*r));
-    }
+    };
+    const Status read = read_audit_lines(file, rotated, found, on_line, [&] { ++q.skipped; });
+    if (!read) return read.error();
+    any = any || found;
   }
   if (!any) return Error{"no audit log at " + path + " (has the agent run with this state dir?)"};
   return q;
 }
 
+// Every string of a record is read from a file and goes to a terminal: control characters in
+// it are escaped (terminal_safe), so that a reason cannot clear the screen or fake a line.
 std::string explain_record(const AuditRecord& r) {
   const std::string when = format_wall_time(r.time);
-  std::string out = when.substr(0, 10) + " " + when.substr(11, 12) + "  " + r.resource + " " +
-                    r.old_value + " -> " + r.new_value + ": " + verb(r) + " by the " + r.policy +
-                    " policy";
-  if (!r.reason.empty()) out += " because " + r.reason;
+  std::string out = when.substr(0, 10) + " " + when.substr(11, 12) + "  " +
+                    terminal_safe(r.resource) + " " + terminal_safe(r.old_value) + " -> " +
+                    terminal_safe(r.new_value) + ": " + verb(r) + " by the " +
+                    terminal_safe(r.policy) + " policy";
+  if (!r.reason.empty()) out += " because " + terminal_safe(r.reason);
   if (r.result == "planned") {
     out += " (dry-run: planned, not written)";
   } else if (r.result == "rolled-back") {
@@ -262,18 +375,17 @@ std::string explain_record(const AuditRecord& r) {
   if (!r.features.empty()) {
     out += ".\n    signals that mattered:";
     for (size_t i = 0; i < r.features.size() && i < 4; ++i) {
-      char buf[96];
-      std::snprintf(buf, sizeof buf, "%s %s = %.3g", i == 0 ? "" : ",",
-                    r.features[i].feature.c_str(), r.features[i].value);
-      out += buf;
+      char value[32];
+      std::snprintf(value, sizeof value, "%.3g", r.features[i].value);
+      out += (i == 0 ? " " : ", ") + terminal_safe(r.features[i].feature) + " = " + value;
     }
   }
   bool first = true;
   for (const auto& g : r.guards) {
     out += first ? ".\n    guards: " : "; ";
     first = false;
-    out += g.guard + " on " + g.field;
-    if (!g.detail.empty()) out += " (" + g.detail + ")";
+    out += terminal_safe(g.guard) + " on " + terminal_safe(g.field);
+    if (!g.detail.empty()) out += " (" + terminal_safe(g.detail) + ")";
   }
   out += '.';
   return out;

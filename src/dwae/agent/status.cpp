@@ -4,27 +4,23 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "dwae/agent/json_fields.h"
+#include "dwae/common/strings.h"
 
 namespace dwae::agent {
 namespace {
 
 using nlohmann::json;
-
-std::string cell(const json& v, const char* fallback = "-") {
-  if (v.is_null()) return fallback;
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
-  if (v.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", v.get<double>());
-    return buf;
-  }
-  return v.dump();
-}
 
 }  // namespace
 
@@ -109,46 +105,156 @@ Status write_atomically(const std::string& path, const std::string& content) {
 
 namespace {
 
-// Throws json::type_error when a field has the wrong type.
-std::string render_document(const json& j, WallTime now) {
-  std::string out;
-  char line[512];
-  const auto now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const int64_t age_ms = now_ms - j.value("epoch_ms", int64_t{0});
-  const int64_t period_ms = j.value("period_ms", int64_t{200});
-  const bool stale = age_ms > 10 * std::max<int64_t>(period_ms, 100);
-  std::snprintf(line, sizeof line,
-                "agent pid %d, policy %s, %s, period %lld ms, host %s, %llu ticks, last tick "
-                "%.2f ms\n",
-                j.value("pid", 0), j.value("policy", "?").c_str(), j.value("mode", "?").c_str(),
-                static_cast<long long>(period_ms), j.value("host", "?").c_str(),
-                static_cast<unsigned long long>(j.value("ticks", uint64_t{0})),
-                j.value("last_tick_ms", 0.0));
-  out += line;
-  out += "telemetry: " + j.value("telemetry", std::string("?")) + "\n";
-  if (stale) {
-    std::snprintf(line, sizeof line,
-                  "NOT RUNNING: last update %s, %.1f s ago (values below are from then)\n",
-                  j.value("time", "?").c_str(), static_cast<double>(age_ms) / 1000.0);
-    out += line;
+// Bounds of the numbers in a status document; a number outside them is not one the agent wrote,
+// and the arithmetic on them (the age, ten periods) cannot overflow.
+constexpr int64_t kLatestEpochMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+constexpr int64_t kLongestPeriodMs = 86'400'000;         // a day (the agent allows 10 s)
+constexpr double kLongestTickMs = 86'400'000.0;
+
+// Stores a checked member in `out`, or keeps the first error in `error`.
+template <typename T>
+void take(Result<std::optional<T>> member, std::optional<T>& out, std::optional<Error>& error) {
+  if (error) return;
+  if (!member) {
+    error = member.error();
+  } else {
+    out = std::move(*member);
   }
-  if (j.contains("last_error")) out += "last error: " + cell(j["last_error"]) + "\n";
-  std::snprintf(line, sizeof line, "%-32s %-18s %7s %5s %7s %12s %12s %7s %9s\n", "WORKLOAD",
-                "CLASS", "WEIGHT", "IDLE", "QUOTA", "MEM.LOW", "MEM.HIGH", "IO.W", "P99.TGT");
-  out += line;
-  for (const auto& w : j["workloads"]) {
-    const auto get = [&](const char* k) { return w.contains(k) ? w[k] : json(); };
-    std::snprintf(
-        line, sizeof line, "%-32s %-18s %7s %5s %7s %12s %12s %7s %9s\n", cell(get("name")).c_str(),
-        cell(get("class")).c_str(), cell(get("cpu_weight")).c_str(), cell(get("cpu_idle")).c_str(),
-        cell(get("cpu_quota_cores"), "max").c_str(), cell(get("memory_low_bytes")).c_str(),
-        cell(get("memory_high_bytes"), "max").c_str(), cell(get("io_weight")).c_str(),
-        w.contains("p99_target_ms") ? (cell(w["p99_target_ms"]) + "ms").c_str() : "-");
-    out += line;
-    if (w.contains("last_reason") && w["last_reason"].is_string() &&
-        !w["last_reason"].get<std::string>().empty()) {
-      out += "    last decision: " + w["last_reason"].get<std::string>() + "\n";
+}
+
+struct DocumentHeader {
+  std::optional<std::string> time, policy, mode, host, telemetry, last_error;
+  std::optional<int64_t> epoch_ms, pid, period_ms;
+  std::optional<uint64_t> ticks;
+  std::optional<double> last_tick_ms;
+};
+
+struct WorkloadRow {
+  std::optional<std::string> name, class_name, kind, last_reason;
+  std::optional<uint64_t> cpu_weight, memory_low_bytes, memory_high_bytes, io_weight, memory_bytes;
+  std::optional<bool> cpu_idle;
+  std::optional<double> cpu_quota_cores, p99_target_ms;
+};
+
+// Every field is read in place and checked for its type and range (json_fields.h: nothing from
+// the file is copied, dumped or compared, however deep it nests).
+Result<DocumentHeader> read_header(const json& j) {
+  using namespace json_fields;
+  DocumentHeader h;
+  std::optional<Error> e;
+  take(string_member(j, "time"), h.time, e);
+  take(string_member(j, "policy"), h.policy, e);
+  take(string_member(j, "mode"), h.mode, e);
+  take(string_member(j, "host"), h.host, e);
+  take(string_member(j, "telemetry"), h.telemetry, e);
+  take(string_member(j, "last_error"), h.last_error, e);
+  take(integer_member(j, "epoch_ms", 0, kLatestEpochMs), h.epoch_ms, e);
+  take(integer_member(j, "pid", 1, std::numeric_limits<pid_t>::max()), h.pid, e);
+  take(integer_member(j, "period_ms", 0, kLongestPeriodMs), h.period_ms, e);
+  take(unsigned_member(j, "ticks"), h.ticks, e);
+  take(number_member(j, "last_tick_ms"), h.last_tick_ms, e);
+  if (e) return *e;
+  if (h.last_tick_ms && (*h.last_tick_ms < 0 || *h.last_tick_ms > kLongestTickMs)) {
+    return Error{"\"last_tick_ms\" is out of range"};
+  }
+  return h;
+}
+
+Result<WorkloadRow> read_row(const json& w) {
+  using namespace json_fields;
+  if (!w.is_object()) return Error{"a workload is not an object"};
+  WorkloadRow r;
+  std::optional<Error> e;
+  take(string_member(w, "name"), r.name, e);
+  take(string_member(w, "class"), r.class_name, e);
+  take(string_member(w, "kind"), r.kind, e);
+  take(string_member(w, "last_reason"), r.last_reason, e);
+  take(unsigned_member(w, "cpu_weight"), r.cpu_weight, e);
+  take(unsigned_member(w, "memory_low_bytes"), r.memory_low_bytes, e);
+  take(unsigned_member(w, "memory_high_bytes"), r.memory_high_bytes, e);
+  take(unsigned_member(w, "io_weight"), r.io_weight, e);
+  take(unsigned_member(w, "memory_bytes"), r.memory_bytes, e);
+  take(bool_member(w, "cpu_idle"), r.cpu_idle, e);
+  take(number_member(w, "cpu_quota_cores"), r.cpu_quota_cores, e);
+  take(number_member(w, "p99_target_ms"), r.p99_target_ms, e);
+  if (e) return *e;
+  return r;
+}
+
+// Text from the file goes to a terminal with its control characters escaped.
+std::string text_cell(const std::optional<std::string>& v, const char* fallback = "-") {
+  return v ? terminal_safe(*v) : fallback;
+}
+std::string count_cell(std::optional<uint64_t> v) {
+  return v ? std::to_string(*v) : "-";
+}
+std::string number_cell(std::optional<double> v, const char* fallback, const char* unit = "") {
+  if (!v) return fallback;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3g%s", *v, unit);
+  return buf;
+}
+
+// `text` padded with spaces to `width` bytes, after it (left-aligned) or before it.
+std::string padded(std::string text, size_t width, bool left_aligned) {
+  if (text.size() >= width) return text;
+  const std::string pad(width - text.size(), ' ');
+  return left_aligned ? text + pad : pad + text;
+}
+
+std::string table_line(const std::string& name, const std::string& class_name,
+                       const std::string& weight, const std::string& idle, const std::string& quota,
+                       const std::string& memory_low, const std::string& memory_high,
+                       const std::string& io_weight, const std::string& p99_target) {
+  return padded(name, 32, true) + " " + padded(class_name, 18, true) + " " +
+         padded(weight, 7, false) + " " + padded(idle, 5, false) + " " + padded(quota, 7, false) +
+         " " + padded(memory_low, 12, false) + " " + padded(memory_high, 12, false) + " " +
+         padded(io_weight, 7, false) + " " + padded(p99_target, 9, false) + "\n";
+}
+
+Result<std::string> render_document(const json& j, WallTime now) {
+  const json* workloads = json_fields::find(j, "workloads");
+  if (workloads == nullptr || !workloads->is_array()) return Error{"no \"workloads\" array"};
+  const auto h = read_header(j);
+  if (!h) return h.error();
+  std::vector<WorkloadRow> rows;
+  for (const json& w : *workloads) {
+    auto row = read_row(w);
+    if (!row) return row.error();
+    rows.push_back(std::move(*row));
+  }
+
+  // In range by read_header: neither the age nor ten periods can overflow.
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const int64_t age_ms = now_ms - h->epoch_ms.value_or(0);
+  const int64_t period_ms = h->period_ms.value_or(200);
+  const bool stale = age_ms > 10 * std::max<int64_t>(period_ms, 100);
+  char last_tick[48];
+  std::snprintf(last_tick, sizeof last_tick, "%.2f", h->last_tick_ms.value_or(0.0));
+  std::string out = "agent pid " + (h->pid ? std::to_string(*h->pid) : std::string("?")) +
+                    ", policy " + text_cell(h->policy, "?") + ", " + text_cell(h->mode, "?") +
+                    ", period " + std::to_string(period_ms) + " ms, host " +
+                    text_cell(h->host, "?") + ", " + std::to_string(h->ticks.value_or(0)) +
+                    " ticks, last tick " + last_tick + " ms\n";
+  out += "telemetry: " + text_cell(h->telemetry, "?") + "\n";
+  if (stale) {
+    char ago[64];
+    std::snprintf(ago, sizeof ago, "%.1f", static_cast<double>(age_ms) / 1000.0);
+    out += "NOT RUNNING: last update " + text_cell(h->time, "?") + ", " + ago +
+           " s ago (values below are from then)\n";
+  }
+  if (h->last_error) out += "last error: " + text_cell(h->last_error) + "\n";
+  out += table_line("WORKLOAD", "CLASS", "WEIGHT", "IDLE", "QUOTA", "MEM.LOW", "MEM.HIGH", "IO.W",
+                    "P99.TGT");
+  for (const auto& r : rows) {
+    out += table_line(text_cell(r.name), text_cell(r.class_name), count_cell(r.cpu_weight),
+                      r.cpu_idle ? (*r.cpu_idle ? "yes" : "no") : "-",
+                      number_cell(r.cpu_quota_cores, "max"), count_cell(r.memory_low_bytes),
+                      r.memory_high_bytes ? std::to_string(*r.memory_high_bytes) : "max",
+                      count_cell(r.io_weight), number_cell(r.p99_target_ms, "-", "ms"));
+    if (r.last_reason && !r.last_reason->empty()) {
+      out += "    last decision: " + terminal_safe(*r.last_reason) + "\n";
     }
   }
   return out;
@@ -158,14 +264,14 @@ std::string render_document(const json& j, WallTime now) {
 
 Result<std::string> render_status(const std::string& json_text, WallTime now) {
   const json j = json::parse(json_text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("workloads")) {
+  if (j.is_discarded() || !j.is_object()) {
     return Error{"the status file is not a DWAE status document"};
   }
-  try {
-    return render_document(j, now);
-  } catch (const json::exception& e) {
-    return Error{std::string("the status file is not a DWAE status document: ") + e.what()};
+  auto rendered = render_document(j, now);
+  if (!rendered) {
+    return Error{"the status file is not a DWAE status document: " + rendered.error().message};
   }
+  return rendered;
 }
 
 }  // namespace dwae::agent

@@ -6,6 +6,7 @@
 #include "dwae/agent/audit.h"
 #include "dwae/cli/agent_paths.h"
 #include "dwae/cli/commands.h"
+#include "dwae/common/strings.h"
 #include "dwae/common/units.h"
 
 namespace dwae::cli {
@@ -32,12 +33,13 @@ int run_explain(const ExplainOptions& options) {
     std::fprintf(stderr, "%s\n", q.error().message.c_str());
     return kExitFailure;
   }
+  const std::string workload = terminal_safe(options.workload);
   if (q->records.empty()) {
-    std::printf("%s: no changes recorded%s in %s\n", options.workload.c_str(),
+    std::printf("%s: no changes recorded%s in %s\n", workload.c_str(),
                 options.since.empty() ? "" : (" in the last " + options.since).c_str(),
                 path.c_str());
   } else {
-    std::printf("%s: %zu change(s)%s\n", options.workload.c_str(), q->records.size(),
+    std::printf("%s: %zu change(s)%s\n", workload.c_str(), q->records.size(),
                 options.since.empty() ? "" : (" in the last " + options.since).c_str());
     for (const auto& r : q->records) std::printf("%s\n", agent::explain_record(r).c_str());
   }

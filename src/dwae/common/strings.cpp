@@ -94,43 +94,90 @@ size_t levenshtein(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+namespace {
+
+// The UTF-8 sequence that starts at s[i]: its length and code point, or length 0 when the bytes
+// there are not UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+struct Utf8Sequence {
+  size_t length = 0;
+  uint32_t code_point = 0;
+};
+
+Utf8Sequence utf8_sequence_at(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return {1, c};
+  size_t n = 0;
+  uint32_t cp = 0;
+  if ((c & 0xE0) == 0xC0) {
+    n = 1;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 2;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 3;
+    cp = c & 0x07;
+  } else {
+    return {};  // a continuation byte first, or 0xF8..0xFF
+  }
+  for (size_t k = 1; k <= n; ++k) {
+    if (i + k >= s.size()) return {};
+    const auto d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) return {};
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  static constexpr uint32_t kSmallest[] = {0, 0x80, 0x800, 0x10000};
+  if (cp < kSmallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
+  return {n + 1, cp};
+}
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void append_escaped(std::string& out, char ch) {
+  const auto c = static_cast<unsigned char>(ch);
+  out += "\\x";
+  out.push_back(kHex[c >> 4]);
+  out.push_back(kHex[c & 15]);
+}
+
+}  // namespace
+
 bool is_utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;  // a continuation byte first, or 0xF8..0xFF
-    }
-    for (size_t k = 1; k <= n; ++k) {
-      if (i + k >= s.size()) return false;
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    static constexpr uint32_t kSmallest[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kSmallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
+    const size_t n = utf8_sequence_at(s, i).length;
+    if (n == 0) return false;
+    i += n;
   }
   return true;
 }
 
+std::string terminal_safe(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const Utf8Sequence seq = utf8_sequence_at(s, i);
+    const uint32_t cp = seq.code_point;
+    const bool control = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+    if (seq.length == 0) {
+      append_escaped(out, s[i]);
+      ++i;
+      continue;
+    }
+    for (size_t k = 0; k < seq.length; ++k) {
+      if (control) {
+        append_escaped(out, s[i + k]);
+      } else {
+        out.push_back(s[i + k]);
+      }
+    }
+    i += seq.length;
+  }
+  return out;
+}
+
 std::string printable(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(s.size());
   for (const char ch : s) {
@@ -138,9 +185,7 @@ std::string printable(std::string_view s) {
     if (c >= 0x20 && c < 0x7F && c != '\\') {
       out.push_back(ch);
     } else {
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
+      append_escaped(out, ch);
     }
   }
   return out;

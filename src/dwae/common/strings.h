@@ -27,6 +27,10 @@ std::optional<double> parse_double(std::string_view s);
 bool is_utf8(std::string_view s);
 // `s` with every byte outside printable ASCII written as \xNN, for messages and logs.
 std::string printable(std::string_view s);
+// `s` as it may go to a terminal: text in UTF-8 is kept ("café" stays readable), and control
+// characters (C0, DEL, C1) and bytes that are not UTF-8 are written as \xNN, byte by byte, so
+// that a name or a reason read from a file cannot move the cursor or retitle the window.
+std::string terminal_safe(std::string_view s);
 
 // Edit distance, for "did you mean" suggestions.
 size_t levenshtein(std::string_view a, std::string_view b);
