@@ -252,6 +252,10 @@ TEST(PpoPolicy, SimulatorNeedsAPolicyFile) {
   EXPECT_NE(p.error().message.find("needs a trained policy file at /nonexistent/default.policy"),
             std::string::npos)
       << p.error().message;
+  // A model is shipped: the message no longer says none is.
+  EXPECT_EQ(p.error().message.find("none is shipped"), std::string::npos) << p.error().message;
+  EXPECT_NE(p.error().message.find("models/default.policy is shipped"), std::string::npos)
+      << p.error().message;
 }
 
 // Records every decision of the policy it wraps.
