@@ -146,6 +146,48 @@ TEST(PpoPolicy, OutOfDistributionFallsBackToFeedbackAndIsCounted) {
   EXPECT_EQ(weights, (std::vector<uint32_t>{250, 312, 390}));
 }
 
+// 32 -> 2 (linear) -> 2 (linear) -> 2 (tanh) whose finite weights overflow float32 for every
+// input: the hidden values are +3e38 and -3e38, doubled to +inf and -inf, and their sum is NaN
+// on both kernels. validate() refuses such a network; this one is built in code to check what
+// inference does if NaN comes out anyway.
+PolicyModel overflowing_policy() {
+  PolicyModel m = tiny_policy();
+  m.layer_sizes = {32, 2, 2, 2};
+  m.activations = {Activation::kLinear, Activation::kLinear, Activation::kTanh};
+  m.weights.assign(32 * 2, 0.0F);
+  for (const float v :
+       {3e38F, -3e38F, 2.0F, 0.0F, 0.0F, 2.0F, 0.0F, 0.0F, 1.0F, 1.0F, 1.0F, 1.0F, 0.0F, 0.0F}) {
+    m.weights.push_back(v);
+  }
+  return m;
+}
+
+TEST(PpoPolicy, NonFiniteNetworkOutputIsHeldAndCounted) {
+  const PolicyModel m = overflowing_policy();
+  ASSERT_FALSE(validate(m).ok());
+  for (const bool avx2 : {false, true}) {
+    // Both kernels give NaN (the AVX2 tanh used to clamp NaN to +8, i.e. tanh ~ +1).
+    const Mlp mlp(build_mlp(m).layers(), avx2);
+    std::vector<float> x(32, 0.25F), y(2);
+    mlp.forward(x.data(), y.data());
+    EXPECT_TRUE(std::isnan(y[0]) && std::isnan(y[1]))
+        << "avx2 " << mlp.uses_avx2() << ": " << y[0] << " " << y[1];
+  }
+  PpoPolicy p(setup_for_8_cpus(), m);
+  OneWorkload host;
+  host.w.applied.memory_low_bytes = 1ull << 30;
+  for (int i = 0; i < 3; ++i) {
+    const HostSample s = host.next();
+    const Decision d = p.decide(s, host.infos);
+    if (i == 0) continue;  // the first tick applies the configured settings
+    // Every proposal is NaN, which the shield holds at the applied value: nothing moves (it
+    // used to be +20 % cpu.weight and +10 % io.weight every tick).
+    EXPECT_TRUE(d.workloads.empty()) << i << ": " << d.workloads.size();
+    EXPECT_EQ(p.non_finite_outputs(), static_cast<uint64_t>(i));
+    EXPECT_EQ(p.ood_fallbacks(), 0u);
+  }
+}
+
 TEST(PpoPolicy, OutOfDistributionCheckUsesTheToleranceAndCatchesNaN) {
   PpoPolicy p({}, tiny_policy());
   EXPECT_EQ(p.out_of_distribution(features_with(1.04, 0.5)), -1);
