@@ -188,6 +188,43 @@ TEST(PpoPolicy, NonFiniteNetworkOutputIsHeldAndCounted) {
   }
 }
 
+// The explanation ranks features by |x_j| x ||W1[:, j]||. A column of weights 1e30 (a valid
+// network: tanh bounds the layer) has a norm that overflows float; with x_j = 0 that was
+// 0 x inf = NaN, which broke the ranking's ordering. Three features with inputs 1, 2 and 3 and
+// unit columns must rank 3, 2, 1 whatever the zero-input columns hold.
+TEST(PpoPolicy, HugeFirstLayerColumnsDoNotBreakTheFeatureRanking) {
+  features::FeatureTracker tracker(setup_for_8_cpus().facts);
+  OneWorkload host;
+  const HostSample s1 = host.next();
+  const HostSample s2 = host.next();
+  (void)tracker.update(s1, host.infos);
+  const auto entries = tracker.update(s2, host.infos);
+  ASSERT_EQ(entries.size(), 1u);
+  const features::FeatureVector& f = entries[0].features;
+  PolicyModel m = tiny_policy();
+  m.std.fill(1.0F);
+  const size_t chosen[3] = {7, 12, 20};
+  for (size_t j = 0; j < 32; ++j) {
+    m.mean[j] = static_cast<float>(f[j]);  // x_j = 0 ...
+    m.weights[j] = 1e30F;                  // ... through a huge column
+    m.weights[32 + j] = 0.0F;
+  }
+  for (size_t k = 0; k < 3; ++k) {
+    m.mean[chosen[k]] = static_cast<float>(f[chosen[k]]) - static_cast<float>(k + 1);
+    m.weights[chosen[k]] = 1.0F;
+  }
+  PpoPolicy p(setup_for_8_cpus(), m);
+  (void)p.decide(s1, host.infos);
+  const Decision d = p.decide(s2, host.infos);
+  ASSERT_EQ(d.workloads.size(), 1u);
+  const auto& why = p.last().explanations.at(0);
+  ASSERT_EQ(why.features.size(), 3u);
+  for (size_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(why.features[k].feature, features::feature_name(static_cast<Feature>(chosen[2 - k])))
+        << k;
+  }
+}
+
 TEST(PpoPolicy, OutOfDistributionCheckUsesTheToleranceAndCatchesNaN) {
   PpoPolicy p({}, tiny_policy());
   EXPECT_EQ(p.out_of_distribution(features_with(1.04, 0.5)), -1);
