@@ -97,6 +97,14 @@ TEST(ConfigValidate, PpoPolicyKeepsItsModelPath) {
   EXPECT_EQ(result.config->policy.model_path, "models/default.policy");
 }
 
+TEST(ConfigValidate, PpoPolicyKnowsWhereItsModelIsWritten) {
+  // check-config reports a problem with the model file at this position.
+  const auto result = load("policy:\n  name: ppo\n  model: m.policy\n");
+  ASSERT_TRUE(result.ok()) << all_diagnostics(result);
+  EXPECT_EQ(result.config->policy.model_where.line, 3);
+  EXPECT_EQ(result.config->policy.model_where.column, 10);
+}
+
 TEST(ConfigValidate, ClassBoundsDefaultsAndSlaAreFilledIn) {
   const auto result = load(
       "classes:\n"

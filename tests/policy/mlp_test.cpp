@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
+
+#include "dwae/policy/mlp_avx2.h"
 
 namespace dwae::policy {
 namespace {
@@ -57,6 +61,39 @@ TEST(Mlp, KernelsAgree) {
         }
       }
     }
+  }
+}
+
+// A NaN reaching an activation stays NaN on both kernels: the AVX2 tanh used to clamp it to
+// +8 (tanh ~ +1, the largest action every tick) and its relu to 0, where Eigen gives NaN.
+TEST(Mlp, NanStaysNanOnBothKernels) {
+  std::mt19937 rng(7);
+  for (const Activation hidden : {Activation::kTanh, Activation::kRelu, Activation::kLinear}) {
+    const auto layers = random_layers({32, 9, 3}, hidden, rng);
+    std::vector<float> x(32, 0.5F);
+    x[5] = std::numeric_limits<float>::quiet_NaN();
+    for (const bool avx2 : {false, true}) {
+      const Mlp mlp(layers, avx2);
+      std::vector<float> y(mlp.outputs());
+      mlp.forward(x.data(), y.data());
+      for (size_t k = 0; k < y.size(); ++k) {
+        EXPECT_TRUE(std::isnan(y[k]))
+            << "avx2 " << mlp.uses_avx2() << " output " << k << " is " << y[k];
+      }
+    }
+  }
+  if (!avx2::available()) GTEST_SKIP() << "no AVX2 here: the kernels below are not run";
+  // The kernels themselves, one NaN among finite values in a block of 8.
+  for (const bool tanh : {true, false}) {
+    float v[8] = {-20, -1, 0, 1, 20, 0.0001F, 3, 0};
+    v[7] = std::numeric_limits<float>::quiet_NaN();
+    if (tanh) {
+      avx2::tanh_inplace(v, 8);
+    } else {
+      avx2::relu_inplace(v, 8);
+    }
+    EXPECT_TRUE(std::isnan(v[7])) << (tanh ? "tanh" : "relu") << " gave " << v[7];
+    EXPECT_NEAR(v[3], tanh ? std::tanh(1.0F) : 1.0F, 1e-6);
   }
 }
 

@@ -146,6 +146,85 @@ TEST(PpoPolicy, OutOfDistributionFallsBackToFeedbackAndIsCounted) {
   EXPECT_EQ(weights, (std::vector<uint32_t>{250, 312, 390}));
 }
 
+// 32 -> 2 (linear) -> 2 (linear) -> 2 (tanh) whose finite weights overflow float32 for every
+// input: the hidden values are +3e38 and -3e38, doubled to +inf and -inf, and their sum is NaN
+// on both kernels. validate() refuses such a network; this one is built in code to check what
+// inference does if NaN comes out anyway.
+PolicyModel overflowing_policy() {
+  PolicyModel m = tiny_policy();
+  m.layer_sizes = {32, 2, 2, 2};
+  m.activations = {Activation::kLinear, Activation::kLinear, Activation::kTanh};
+  m.weights.assign(32 * 2, 0.0F);
+  for (const float v :
+       {3e38F, -3e38F, 2.0F, 0.0F, 0.0F, 2.0F, 0.0F, 0.0F, 1.0F, 1.0F, 1.0F, 1.0F, 0.0F, 0.0F}) {
+    m.weights.push_back(v);
+  }
+  return m;
+}
+
+TEST(PpoPolicy, NonFiniteNetworkOutputIsHeldAndCounted) {
+  const PolicyModel m = overflowing_policy();
+  ASSERT_FALSE(validate(m).ok());
+  for (const bool avx2 : {false, true}) {
+    // Both kernels give NaN (the AVX2 tanh used to clamp NaN to +8, i.e. tanh ~ +1).
+    const Mlp mlp(build_mlp(m).layers(), avx2);
+    std::vector<float> x(32, 0.25F), y(2);
+    mlp.forward(x.data(), y.data());
+    EXPECT_TRUE(std::isnan(y[0]) && std::isnan(y[1]))
+        << "avx2 " << mlp.uses_avx2() << ": " << y[0] << " " << y[1];
+  }
+  PpoPolicy p(setup_for_8_cpus(), m);
+  OneWorkload host;
+  host.w.applied.memory_low_bytes = 1ull << 30;
+  for (int i = 0; i < 3; ++i) {
+    const HostSample s = host.next();
+    const Decision d = p.decide(s, host.infos);
+    if (i == 0) continue;  // the first tick applies the configured settings
+    // Every proposal is NaN, which the shield holds at the applied value: nothing moves (it
+    // used to be +20 % cpu.weight and +10 % io.weight every tick).
+    EXPECT_TRUE(d.workloads.empty()) << i << ": " << d.workloads.size();
+    EXPECT_EQ(p.non_finite_outputs(), static_cast<uint64_t>(i));
+    EXPECT_EQ(p.ood_fallbacks(), 0u);
+  }
+}
+
+// The explanation ranks features by |x_j| x ||W1[:, j]||. A column of weights 1e30 (a valid
+// network: tanh bounds the layer) has a norm that overflows float; with x_j = 0 that was
+// 0 x inf = NaN, which broke the ranking's ordering. Three features with inputs 1, 2 and 3 and
+// unit columns must rank 3, 2, 1 whatever the zero-input columns hold.
+TEST(PpoPolicy, HugeFirstLayerColumnsDoNotBreakTheFeatureRanking) {
+  features::FeatureTracker tracker(setup_for_8_cpus().facts);
+  OneWorkload host;
+  const HostSample s1 = host.next();
+  const HostSample s2 = host.next();
+  (void)tracker.update(s1, host.infos);
+  const auto entries = tracker.update(s2, host.infos);
+  ASSERT_EQ(entries.size(), 1u);
+  const features::FeatureVector& f = entries[0].features;
+  PolicyModel m = tiny_policy();
+  m.std.fill(1.0F);
+  const size_t chosen[3] = {7, 12, 20};
+  for (size_t j = 0; j < 32; ++j) {
+    m.mean[j] = static_cast<float>(f[j]);  // x_j = 0 ...
+    m.weights[j] = 1e30F;                  // ... through a huge column
+    m.weights[32 + j] = 0.0F;
+  }
+  for (size_t k = 0; k < 3; ++k) {
+    m.mean[chosen[k]] = static_cast<float>(f[chosen[k]]) - static_cast<float>(k + 1);
+    m.weights[chosen[k]] = 1.0F;
+  }
+  PpoPolicy p(setup_for_8_cpus(), m);
+  (void)p.decide(s1, host.infos);
+  const Decision d = p.decide(s2, host.infos);
+  ASSERT_EQ(d.workloads.size(), 1u);
+  const auto& why = p.last().explanations.at(0);
+  ASSERT_EQ(why.features.size(), 3u);
+  for (size_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(why.features[k].feature, features::feature_name(static_cast<Feature>(chosen[2 - k])))
+        << k;
+  }
+}
+
 TEST(PpoPolicy, OutOfDistributionCheckUsesTheToleranceAndCatchesNaN) {
   PpoPolicy p({}, tiny_policy());
   EXPECT_EQ(p.out_of_distribution(features_with(1.04, 0.5)), -1);
@@ -251,6 +330,10 @@ TEST(PpoPolicy, SimulatorNeedsAPolicyFile) {
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.error().message.find("needs a trained policy file at /nonexistent/default.policy"),
             std::string::npos)
+      << p.error().message;
+  // A model is shipped: the message no longer says none is.
+  EXPECT_EQ(p.error().message.find("none is shipped"), std::string::npos) << p.error().message;
+  EXPECT_NE(p.error().message.find("models/default.policy is shipped"), std::string::npos)
       << p.error().message;
 }
 

@@ -1,13 +1,25 @@
-// `dwae check-config FILE`: every problem as FILE:LINE:COL: message, exit 2 if any.
+// `dwae check-config FILE`: every problem as FILE:LINE:COL: message, exit 2 if any. A ppo
+// policy's model file is loaded as the agent loads it at start and on reload, so a config the
+// agent would refuse is not reported ok.
 #include <cstdio>
 
 #include "dwae/cli/commands.h"
 #include "dwae/config/loader.h"
+#include "dwae/policy/ppo_policy.h"
 
 namespace dwae::cli {
 
 int run_check_config(const std::string& path) {
-  const auto result = config::load_config_file(path);
+  auto result = config::load_config_file(path);
+  if (result.ok() && result.config->policy.kind == config::PolicyKind::kPpo) {
+    // The agent's own loader, path as written (a relative path is taken from the current
+    // directory, as the agent takes it from its own).
+    const auto& policy = result.config->policy;
+    if (auto model = policy::PpoPolicy::load({}, policy.model_path); !model) {
+      result.diagnostics.push_back({policy.model_where, model.error().message});
+      result.config.reset();
+    }
+  }
   for (const auto& d : result.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
   if (!result.ok()) {
     std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(), result.diagnostics.size());

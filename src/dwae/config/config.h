@@ -102,7 +102,8 @@ const char* to_string(PolicyKind kind);  // "static", "rule", "feedback", "ppo"
 
 struct PolicyConfig {
   PolicyKind kind = PolicyKind::kFeedback;
-  std::string model_path;  // required for kPpo
+  std::string model_path;      // required for kPpo; used as written (relative: to the cwd)
+  SourceLocation model_where;  // where `model` is written, for a diagnostic about the file
 };
 
 struct AgentConfig {

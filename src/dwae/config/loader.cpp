@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 
 #include "dwae/common/file.h"
 #include "dwae/config/raw.h"
@@ -32,7 +33,12 @@ LoadResult load_config_file(const std::string& path) {
   auto text = read_regular_file(path, detail::kMaxConfigBytes);
   if (!text) {
     LoadResult result;
-    result.diagnostics.push_back({{path, 0, 0}, "cannot read config: " + text.error().message});
+    // Built member by member: GCC 12 at -O3 warns (maybe-uninitialized, an error here) on the
+    // nested braced temporary.
+    Diagnostic d;
+    d.where.file = path;
+    d.message = "cannot read config: " + text.error().message;
+    result.diagnostics.push_back(std::move(d));
     return result;
   }
   return load_config_text(*text, path);

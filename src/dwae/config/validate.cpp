@@ -248,6 +248,7 @@ class Validator {
         problems_.add(raw.model.value_pos, "'model' must not be empty");
       } else {
         out.model_path = *raw.model;
+        out.model_where = where(raw.model.value_pos);
       }
     }
     if (out.kind == PolicyKind::kPpo && !raw.model.present) {

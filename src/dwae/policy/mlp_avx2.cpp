@@ -71,7 +71,9 @@ __attribute__((target("avx2,fma"))) void tanh_inplace(float* y, size_t n) {
   const __m256 sign = _mm256_set1_ps(-0.0F);
   for (size_t i = 0; i < n; i += 8) {
     const __m256 a = _mm256_loadu_ps(y + i);
-    const __m256 x = _mm256_max_ps(_mm256_min_ps(a, clamp_hi), clamp_lo);
+    // min/max return their second operand when either is NaN: `a` second, so NaN stays NaN
+    // (as in Eigen's tanh) instead of becoming the clamp bound and tanh(NaN) ~ 1.
+    const __m256 x = _mm256_max_ps(clamp_lo, _mm256_min_ps(clamp_hi, a));
     const __m256 tiny_mask = _mm256_cmp_ps(_mm256_andnot_ps(sign, a), tiny, _CMP_LT_OQ);
     const __m256 x2 = _mm256_mul_ps(x, x);
     __m256 p = _mm256_fmadd_ps(x2, _mm256_set1_ps(-2.76076847742355e-16F),
@@ -92,8 +94,9 @@ __attribute__((target("avx2,fma"))) void tanh_inplace(float* y, size_t n) {
 
 __attribute__((target("avx2,fma"))) void relu_inplace(float* y, size_t n) {
   const __m256 zero = _mm256_setzero_ps();
+  // NaN as the second operand stays NaN, as with Eigen's cwiseMax.
   for (size_t i = 0; i < n; i += 8)
-    _mm256_storeu_ps(y + i, _mm256_max_ps(_mm256_loadu_ps(y + i), zero));
+    _mm256_storeu_ps(y + i, _mm256_max_ps(zero, _mm256_loadu_ps(y + i)));
 }
 
 }  // namespace dwae::policy::avx2

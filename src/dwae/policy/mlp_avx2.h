@@ -13,7 +13,7 @@ bool available();
 // out_pad is a multiple of 8; y must hold out_pad floats.
 void dense(const float* wt, const float* bias, size_t in, size_t out_pad, const float* x, float* y);
 // In place over n values (n a multiple of 8): tanh (Eigen's rational approximation, so both
-// paths agree to a few ulp) and relu.
+// paths agree to a few ulp) and relu. NaN stays NaN in both, as in Eigen.
 void tanh_inplace(float* y, size_t n);
 void relu_inplace(float* y, size_t n);
 

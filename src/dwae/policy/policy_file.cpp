@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "dwae/common/file.h"
@@ -19,7 +20,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kFixedBytes = 8 + 4 + 4 + 4 + 4;  // magic, version, header len, count, crc
-constexpr uint32_t kMaxLayerSize = 4096;
 
 void put_u32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFU));
@@ -52,7 +52,28 @@ std::string hex32(uint32_t v) {
   return buf;
 }
 
-// Reads an array of exactly kFeatureCount finite numbers at header[group][key].
+// "1e+300": a refused value as the message shows it.
+std::string number_text(double v, int digits = 6) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
+}
+
+// A header number stored as float32: finite, and finite after narrowing (a double beyond
+// float's range would become infinite, or be undefined behaviour to convert).
+Result<float> to_float(const json& v, const std::string& where) {
+  if (!v.is_number() || !std::isfinite(v.get<double>())) {
+    return Error{"policy file header: '" + where + "' is not a finite number"};
+  }
+  const double d = v.get<double>();
+  if (std::abs(d) > static_cast<double>(std::numeric_limits<float>::max())) {
+    return Error{"policy file header: '" + where + "' is " + number_text(d) +
+                 ", beyond the float32 range (+-3.40282e+38)"};
+  }
+  return static_cast<float>(d);
+}
+
+// Reads an array of exactly kFeatureCount finite float32 numbers at header[group][key].
 Status read_features(const json& header, const char* group, const char* key, FeatureArray& out) {
   const std::string where = std::string(group) + "." + key;
   if (!header.contains(group) || !header[group].is_object() || !header[group].contains(key)) {
@@ -65,11 +86,9 @@ Status read_features(const json& header, const char* group, const char* key, Fea
                  std::to_string(a.is_array() ? a.size() : 0)};
   }
   for (size_t i = 0; i < out.size(); ++i) {
-    if (!a[i].is_number() || !std::isfinite(a[i].get<double>())) {
-      return Error{"policy file header: '" + where + "[" + std::to_string(i) +
-                   "]' is not a finite number"};
-    }
-    out[i] = a[i].get<float>();
+    const auto v = to_float(a[i], where + "[" + std::to_string(i) + "]");
+    if (!v) return v.error();
+    out[i] = *v;
   }
   return {};
 }
@@ -81,6 +100,13 @@ Result<double> read_number(const json& obj, const char* key, const std::string& 
   const double v = obj[key].get<double>();
   if (!std::isfinite(v)) return Error{"policy file header: '" + where + "' is not finite"};
   return v;
+}
+
+Result<float> read_float(const json& obj, const char* key, const std::string& where) {
+  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_number()) {
+    return Error{"policy file header: missing number '" + where + "'"};
+  }
+  return to_float(obj[key], where);
 }
 
 Result<PolicyModel> parse_header(std::string_view text, std::vector<float> weights) {
@@ -113,12 +139,31 @@ Result<PolicyModel> parse_header(std::string_view text, std::vector<float> weigh
   if (!h.contains("layers") || !h["layers"].is_array()) {
     return Error{"policy file header: missing 'layers' (layer sizes)"};
   }
-  for (const auto& s : h["layers"]) {
-    if (!s.is_number_unsigned()) return Error{"policy file header: 'layers' must hold sizes"};
-    m.layer_sizes.push_back(s.get<uint32_t>());
+  const json& layers = h["layers"];
+  if (layers.size() > kMaxLayers) {
+    return Error{"policy file header: 'layers' has " + std::to_string(layers.size()) +
+                 " layers, at most " + std::to_string(kMaxLayers) + " are accepted"};
+  }
+  for (size_t i = 0; i < layers.size(); ++i) {
+    // Range-checked before narrowing: 4294967360 must not load as 64.
+    if (!layers[i].is_number_unsigned()) {
+      return Error{"policy file header: 'layers' must hold sizes (whole numbers 1.." +
+                   std::to_string(kMaxLayerSize) + ")"};
+    }
+    const auto size = layers[i].get<uint64_t>();
+    if (size == 0 || size > kMaxLayerSize) {
+      return Error{"policy file: layer " + std::to_string(i) + " has size " + std::to_string(size) +
+                   " (1.." + std::to_string(kMaxLayerSize) + ")"};
+    }
+    m.layer_sizes.push_back(static_cast<uint32_t>(size));
   }
   if (!h.contains("activations") || !h["activations"].is_array()) {
     return Error{"policy file header: missing 'activations'"};
+  }
+  if (h["activations"].size() >= kMaxLayers) {
+    return Error{"policy file header: 'activations' has " +
+                 std::to_string(h["activations"].size()) + " entries, at most " +
+                 std::to_string(kMaxLayers - 1) + " are accepted"};
   }
   for (const auto& a : h["activations"]) {
     const std::string s = a.is_string() ? a.get<std::string>() : "";
@@ -135,14 +180,14 @@ Result<PolicyModel> parse_header(std::string_view text, std::vector<float> weigh
 
   if (auto s = read_features(h, "normalisation", "mean", m.mean); !s) return s.error();
   if (auto s = read_features(h, "normalisation", "std", m.std); !s) return s.error();
-  const auto clip = read_number(h["normalisation"], "clip", "normalisation.clip");
+  const auto clip = read_float(h["normalisation"], "clip", "normalisation.clip");
   if (!clip) return clip.error();
-  m.clip = static_cast<float>(*clip);
+  m.clip = *clip;
   if (auto s = read_features(h, "training_range", "min", m.train_min); !s) return s.error();
   if (auto s = read_features(h, "training_range", "max", m.train_max); !s) return s.error();
-  const auto tol = read_number(h["training_range"], "tolerance", "training_range.tolerance");
+  const auto tol = read_float(h["training_range"], "tolerance", "training_range.tolerance");
   if (!tol) return tol.error();
-  m.ood_tolerance = static_cast<float>(*tol);
+  m.ood_tolerance = *tol;
 
   if (!h.contains("actions") || !h["actions"].is_array()) {
     return Error{"policy file header: missing 'actions'"};
@@ -172,6 +217,42 @@ Result<PolicyModel> parse_header(std::string_view text, std::vector<float> weigh
   }
   if (auto s = validate(m); !s) return s.error();
   return m;
+}
+
+// Finite weights can still overflow float32 in inference (1e20 x 1e20), and inf - inf is NaN,
+// which would reach the actions. Bounds every value of every layer for any input within
+// [-clip, clip] (|tanh| <= 1, relu and linear pass the bound on), in double, and refuses a
+// network whose bound passes kMaxActivation: below it no sum can overflow, whatever the order
+// of the additions (rounding moves a sum of 4096 terms by far less than the margin to FLT_MAX).
+// Called by validate() once sizes and weights are known to be consistent and finite.
+Status check_no_overflow(const PolicyModel& m) {
+  constexpr double kMaxActivation = 1e38;
+  std::vector<double> in(m.layer_sizes.front(), static_cast<double>(m.clip));
+  std::vector<double> out;
+  size_t at = 0;
+  for (size_t l = 1; l < m.layer_sizes.size(); ++l) {
+    const size_t n_in = m.layer_sizes[l - 1];
+    const size_t n_out = m.layer_sizes[l];
+    const float* w = m.weights.data() + at;
+    const float* b = w + n_in * n_out;
+    out.assign(n_out, 0.0);
+    for (size_t r = 0; r < n_out; ++r) {
+      double bound = std::abs(static_cast<double>(b[r]));
+      for (size_t c = 0; c < n_in; ++c) {
+        bound += std::abs(static_cast<double>(w[r * n_in + c])) * in[c];
+      }
+      if (!(bound <= kMaxActivation)) {
+        return Error{"policy file: layer " + std::to_string(l) + " value " + std::to_string(r) +
+                     " can reach " + number_text(bound) + " for inputs within +-clip (" +
+                     number_text(static_cast<double>(m.clip)) +
+                     "), beyond float32 (at most 1e+38): inference would overflow to NaN"};
+      }
+      out[r] = m.activations[l - 1] == Activation::kTanh ? std::min(bound, 1.0) : bound;
+    }
+    in.swap(out);
+    at += n_in * n_out + n_out;
+  }
+  return {};
 }
 
 }  // namespace
@@ -206,6 +287,10 @@ uint32_t crc32(std::string_view data) {
 Status validate(const PolicyModel& m) {
   const auto& sizes = m.layer_sizes;
   if (sizes.size() < 2) return Error{"policy file: needs at least an input and an output layer"};
+  if (sizes.size() > kMaxLayers) {
+    return Error{"policy file: " + std::to_string(sizes.size()) + " layers, at most " +
+                 std::to_string(kMaxLayers) + " are accepted"};
+  }
   if (sizes.front() != features::kFeatureCount) {
     return Error{"policy file: input layer has " + std::to_string(sizes.front()) +
                  " values, the feature vector has " + std::to_string(features::kFeatureCount)};
@@ -233,10 +318,22 @@ Status validate(const PolicyModel& m) {
       return Error{"policy file: actions[" + std::to_string(i) +
                    "].max_relative_change must be in (0, 1]"};
     }
+    for (size_t k = 0; k < i; ++k) {
+      // Each output would overwrite the one before: only the last would act.
+      if (m.actions[k].resource == m.actions[i].resource) {
+        return Error{"policy file: actions[" + std::to_string(i) + "] drives " +
+                     action_resource_name(m.actions[i].resource) + " again (actions[" +
+                     std::to_string(k) + "] does); each resource may have one action"};
+      }
+    }
   }
   size_t expected = 0;
   for (size_t i = 1; i < sizes.size(); ++i) {
     expected += static_cast<size_t>(sizes[i]) * sizes[i - 1] + sizes[i];
+  }
+  if (expected > kMaxParameters) {
+    return Error{"policy file: the layer sizes need " + std::to_string(expected) +
+                 " parameters, at most " + std::to_string(kMaxParameters) + " are accepted"};
   }
   if (m.weights.size() != expected) {
     return Error{"policy file: " + std::to_string(m.weights.size()) +
@@ -252,15 +349,28 @@ Status validate(const PolicyModel& m) {
     if (!(m.std[i] > 0) || !std::isfinite(m.std[i]) || !std::isfinite(m.mean[i])) {
       return Error{"policy file: normalisation of '" + f + "' needs a finite mean and std > 0"};
     }
+    // A subnormal std makes 1 / std infinite (or nearly): refused with the normalisation that
+    // would divide by it.
+    if (m.std[i] < std::numeric_limits<float>::min()) {
+      return Error{"policy file: normalisation of '" + f + "' has std " +
+                   number_text(static_cast<double>(m.std[i]), 3) +
+                   ", too small for float32 (at least 1.17549e-38)"};
+    }
+    if (!std::isfinite(m.train_min[i]) || !std::isfinite(m.train_max[i])) {
+      // An infinite bound would let every value through the out-of-distribution guard.
+      return Error{"policy file: training range of '" + f + "' must be finite"};
+    }
     if (!(m.train_min[i] <= m.train_max[i])) {
       return Error{"policy file: training range of '" + f + "' has min > max"};
     }
   }
-  if (!(m.clip > 0) || !std::isfinite(m.clip)) return Error{"policy file: clip must be > 0"};
-  if (!(m.ood_tolerance >= 0) || !std::isfinite(m.ood_tolerance)) {
-    return Error{"policy file: training_range.tolerance must be >= 0"};
+  if (!(m.clip > 0)) return Error{"policy file: clip must be > 0"};
+  if (!std::isfinite(m.clip)) return Error{"policy file: clip must be finite"};
+  if (!(m.ood_tolerance >= 0)) return Error{"policy file: training_range.tolerance must be >= 0"};
+  if (!std::isfinite(m.ood_tolerance)) {
+    return Error{"policy file: training_range.tolerance must be finite"};
   }
-  return {};
+  return check_no_overflow(m);
 }
 
 Mlp build_mlp(const PolicyModel& m) {
@@ -324,7 +434,14 @@ std::string frame_policy_file(uint32_t version, std::string_view header_json,
 
 Result<std::string> encode_policy_file(const PolicyModel& model) {
   if (auto s = validate(model); !s) return s.error();
-  return frame_policy_file(kPolicyFileVersion, policy_header_json(model), model.weights);
+  const std::string header = policy_header_json(model);
+  if (header.size() > kMaxPolicyHeaderBytes) {
+    // The writer refuses what the reader would (a very long name).
+    return Error{"policy file: the header is " + std::to_string(header.size()) +
+                 " bytes of JSON, at most " + std::to_string(kMaxPolicyHeaderBytes) +
+                 " are accepted"};
+  }
+  return frame_policy_file(kPolicyFileVersion, header, model.weights);
 }
 
 Status save_policy_file(const std::string& path, const PolicyModel& model) {
@@ -359,6 +476,10 @@ Result<PolicyModel> decode_policy_file(std::string_view bytes) {
                  std::to_string(kPolicyFileVersion) + ")"};
   }
   const uint64_t header_len = get_u32(bytes, 12);
+  if (header_len > kMaxPolicyHeaderBytes) {
+    return Error{"policy file header is " + std::to_string(header_len) + " bytes, at most " +
+                 std::to_string(kMaxPolicyHeaderBytes) + " are accepted"};
+  }
   if (16 + header_len + 8 > bytes.size()) {
     return Error{"policy file truncated: the header says " + std::to_string(header_len) +
                  " bytes of JSON, the file has " + std::to_string(bytes.size()) + " bytes in all"};
@@ -390,8 +511,10 @@ Result<PolicyModel> decode_policy_file(std::string_view bytes) {
 }
 
 Result<PolicyModel> load_policy_file(const std::string& path) {
-  auto bytes = read_file(path);
-  if (!bytes) return Error{"cannot read policy file " + path + ": " + bytes.error().message};
+  // Not read_file: a FIFO would block (and with it a reload in the control loop), /dev/zero
+  // would never end, and a huge file would be read whole before its magic is looked at.
+  auto bytes = read_regular_file(path, kMaxPolicyFileBytes);
+  if (!bytes) return Error{"cannot read policy file: " + bytes.error().message};
   auto model = decode_policy_file(*bytes);
   if (!model) return Error{path + ": " + model.error().message};
   return model;

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 namespace dwae::policy {
@@ -19,10 +20,18 @@ namespace {
 constexpr size_t kMattered = 3;  // features named in an explanation
 
 // Appends "cpu.weight +12.5 %": integer formatting, because this runs for every workload every
-// tick and printf-style float formatting would dominate decide().
+// tick and printf-style float formatting would dominate decide(). A non-finite change (the
+// network's output was NaN) is spelled out rather than rounded: lround(NaN) is unspecified and
+// negating its LONG_MIN result is undefined behaviour.
 void append_action(std::string& out, ActionResource r, double relative) {
-  const long tenths = std::lround(relative * 1000.0);  // tenths of a percent
   out += action_resource_name(r);
+  // |relative| <= 1 for a finite output (tanh times a change in (0, 1]); the bound keeps the
+  // conversion defined whatever happens.
+  if (!(std::abs(relative) <= 1e6)) {
+    out += " not finite (held)";
+    return;
+  }
+  const long tenths = std::lround(relative * 1000.0);  // tenths of a percent
   out += tenths < 0 ? " -" : " +";
   const long magnitude = tenths < 0 ? -tenths : tenths;
   char digits[24];
@@ -55,7 +64,15 @@ void PpoPolicy::install(PolicyModel model) {
   if (!mlp_.layers().empty()) {
     const auto& w = mlp_.layers().front().weights;
     for (size_t j = 0; j < kFeatureCount; ++j) {
-      input_importance_[j] = w.col(static_cast<Eigen::Index>(j)).norm();
+      const auto column = w.col(static_cast<Eigen::Index>(j));
+      float norm = column.norm();
+      // The squares of large finite weights overflow float: then in double, capped at the
+      // largest float, so that 0 x norm stays 0 in the ranking instead of 0 x inf = NaN.
+      if (!std::isfinite(norm)) {
+        norm = static_cast<float>(std::min(column.cast<double>().norm(),
+                                           static_cast<double>(std::numeric_limits<float>::max())));
+      }
+      input_importance_[j] = norm;
     }
   }
 }
@@ -165,10 +182,15 @@ std::vector<AdaptivePolicy::Proposed> PpoPolicy::propose(const Entries& entries,
     std::string reason;
     reason.reserve(96);
     reason = "network";
+    bool non_finite = false;
     for (size_t k = 0; k < model_.actions.size(); ++k) {
       const ActionMapping& a = model_.actions[k];
-      const double relative = static_cast<double>(batch_out_(static_cast<Eigen::Index>(k), col)) *
-                              a.max_relative_change;
+      const auto y = static_cast<double>(batch_out_(static_cast<Eigen::Index>(k), col));
+      // A network whose finite weights overflow gives NaN: the proposal is then non-finite,
+      // which the shield holds at the applied value (guard `nan`).
+      const double relative =
+          std::isfinite(y) ? y * a.max_relative_change : std::numeric_limits<double>::quiet_NaN();
+      non_finite = non_finite || !std::isfinite(y);
       const double factor = 1.0 + relative;
       switch (a.resource) {
         case ActionResource::kCpuWeight:
@@ -185,12 +207,14 @@ std::vector<AdaptivePolicy::Proposed> PpoPolicy::propose(const Entries& entries,
       reason += k == 0 ? ": " : ", ";
       append_action(reason, a.resource, relative);
     }
+    if (non_finite) ++non_finite_outputs_;
     p.reason = std::move(reason);
     // The features that weighed most: |normalised input| x the norm of its first-layer column.
+    // NaN would break the sort's ordering; it ranks as 0.
     std::array<std::pair<float, size_t>, kFeatureCount> weight{};
     for (size_t j = 0; j < kFeatureCount; ++j) {
-      weight[j] = {std::abs(batch_in_(static_cast<Eigen::Index>(j), col)) * input_importance_[j],
-                   j};
+      const float v = std::abs(batch_in_(static_cast<Eigen::Index>(j), col)) * input_importance_[j];
+      weight[j] = {std::isnan(v) ? 0.0F : v, j};
     }
     std::partial_sort(weight.begin(), weight.begin() + kMattered, weight.end(),
                       [](const auto& a, const auto& b) { return a.first > b.first; });

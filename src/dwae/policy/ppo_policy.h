@@ -40,6 +40,9 @@ class PpoPolicy final : public AdaptivePolicy {
 
   // Workload-ticks that fell back to the feedback controller (out of distribution).
   uint64_t ood_fallbacks() const { return ood_fallbacks_; }
+  // Workload-ticks where a network output was not finite (NaN): those actions proposed NaN,
+  // which the shield holds at the applied value.
+  uint64_t non_finite_outputs() const { return non_finite_outputs_; }
   uint64_t inferences() const { return inferences_; }
 
  private:
@@ -53,6 +56,7 @@ class PpoPolicy final : public AdaptivePolicy {
   std::vector<float> input_importance_;  // per feature: norm of its first-layer column
   FeedbackPolicy fallback_;
   uint64_t ood_fallbacks_ = 0;
+  uint64_t non_finite_outputs_ = 0;
   uint64_t inferences_ = 0;
   Eigen::MatrixXf batch_in_, batch_out_;
 };

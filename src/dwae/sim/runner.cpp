@@ -64,7 +64,8 @@ Result<std::unique_ptr<policy::Policy>> make_policy(const std::string& name,
       auto ppo = policy::PpoPolicy::load(setup, model_path);
       if (!ppo) {
         return Error{"policy 'ppo' needs a trained policy file at " + model_path +
-                     " (none is shipped yet; training comes later): " + ppo.error().message};
+                     " (models/default.policy is shipped; dwae-train writes others): " +
+                     ppo.error().message};
       }
       return std::unique_ptr<policy::Policy>(std::move(*ppo));
     }
