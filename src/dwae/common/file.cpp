@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace dwae {
@@ -57,10 +58,15 @@ Result<std::string> read_regular_file(const std::string& path, size_t max_bytes)
     ::close(fd);
     return too_large();
   }
-  // The file may grow while it is read: at most one byte past the limit is read to tell.
-  std::string out(max_bytes + 1, '\0');
+  // Sized from the file, not the limit; it may grow while it is read: at most one byte past
+  // the limit is read to tell.
+  std::string out(static_cast<size_t>(st.st_size) + 1, '\0');
   size_t used = 0;
-  while (used < out.size()) {
+  for (;;) {
+    if (used == out.size()) {
+      if (out.size() > max_bytes) break;
+      out.resize(std::min(max_bytes + 1, out.size() * 2));
+    }
     const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
