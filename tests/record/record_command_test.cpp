@@ -149,5 +149,42 @@ TEST(RecordCommand, AnOutputThatIsAnInputIsRefusedBeforeAnythingIsWritten) {
   }
 }
 
+// --period is held to the bounds of the file setting it overrides: a scenario's control_period
+// (at least 1 ms and the quantum), a config's agent.period (50 ms .. 10 s).
+TEST(RecordCommand, APeriodOutsideTheFileBoundsIsRefused) {
+  dwae::test::TempDir dir;
+  RecordOptions o;
+  o.scenario_path = scenario("trading-low-latency");  // quantum 2ms
+  o.duration = "1us";  // a few ticks even at 1ns, should the period get through
+  o.out_path = dir.path() + "/sim.arrow";
+  for (const std::string period : {"1ns", "999us", "1500us"}) {
+    o.period = period;
+    const auto [code, err] = record_with_stderr(o);
+    EXPECT_EQ(code, kExitBadInput) << period;
+    EXPECT_NE(err.find("--period " + period + ": must be at least 2ms"), std::string::npos) << err;
+    EXPECT_FALSE(std::filesystem::exists(o.out_path)) << period;
+  }
+  o.period = "2ms";
+  o.duration = "10ms";
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_record(o), kExitOk);
+  EXPECT_NE(testing::internal::GetCapturedStdout().find("6 ticks"), std::string::npos);
+
+  dir.write("dwae.yaml", kConfig);
+  RecordOptions host;
+  host.config_path = dir.path() + "/dwae.yaml";
+  host.duration = "100ms";  // few ticks, should the period get through
+  host.out_path = dir.path() + "/host.arrow";
+  for (const std::string period : {"1ms", "49ms", "10001ms", "1h"}) {
+    host.period = period;
+    const auto [code, err] = record_with_stderr(host);
+    EXPECT_EQ(code, kExitBadInput) << period;
+    EXPECT_NE(err.find("--period " + period + ": must be between 50ms and 10s (as agent.period)"),
+              std::string::npos)
+        << err;
+    EXPECT_FALSE(std::filesystem::exists(host.out_path)) << period;
+  }
+}
+
 }  // namespace
 }  // namespace dwae::cli

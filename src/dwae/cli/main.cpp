@@ -4,6 +4,7 @@
 
 #include "dwae/cli/bench_command.h"
 #include "dwae/cli/commands.h"
+#include "dwae/cli/period_bounds.h"
 #include "dwae/cli/record_command.h"
 #include "dwae/cli/sim_command.h"
 #include "dwae/common/units.h"
@@ -60,7 +61,9 @@ int main(int argc, char** argv) {
   record_cmd->add_option("--out", record.out_path, "Output file (Arrow IPC stream)")->required();
   record_cmd->add_option("--duration", record.duration,
                          "How long to record, e.g. 60s (default with --scenario: the scenario's)");
-  record_cmd->add_option("--period", record.period, "Sampling period, e.g. 200ms");
+  record_cmd->add_option("--period", record.period,
+                         "Sampling period, e.g. 200ms (host: 50ms .. 10s; scenario: at least 1ms "
+                         "and its quantum)");
   record_cmd->add_option("--config", record.config_path, "Config file (YAML) of this host")
       ->check(CLI::ExistingFile);
   record_cmd
@@ -153,6 +156,15 @@ int main(int argc, char** argv) {
     const auto period = duration_of(run_period, "--period");
     const auto duration = duration_of(run_duration, "--duration");
     if (!period || !duration) return dwae::cli::kExitBadInput;
+    if (*period) {
+      // The agent's period on this host and on the simulated one (which also checks the
+      // scenario's quantum).
+      const auto problem = dwae::cli::period_out_of_bounds(**period, dwae::cli::kAgentPeriodBounds);
+      if (!problem.empty()) {
+        std::fprintf(stderr, "dwae run: --period %s: %s\n", run_period.c_str(), problem.c_str());
+        return dwae::cli::kExitBadInput;
+      }
+    }
     run.period = *period;
     run.duration = *duration;
     if (run_cmd->count("--metrics-address") > 0) run.metrics_address = run_metrics;

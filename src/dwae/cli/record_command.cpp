@@ -16,6 +16,7 @@
 
 #include "dwae/agent/real_host.h"
 #include "dwae/cli/commands.h"
+#include "dwae/cli/period_bounds.h"
 #include "dwae/common/clock.h"
 #include "dwae/common/units.h"
 #include "dwae/config/loader.h"
@@ -179,6 +180,14 @@ int finish(record::RecordingWriter& writer, const Result<record::RecordSummary>&
   return summary->ticks > 0 ? kExitOk : kExitFailure;
 }
 
+// False (after saying why) when --period is outside `bounds`.
+bool period_within(const RecordOptions& options, Nanos period, const PeriodBounds& bounds) {
+  const std::string problem = period_out_of_bounds(period, bounds);
+  if (problem.empty()) return true;
+  std::cerr << "dwae record: --period " << options.period << ": " << problem << "\n";
+  return false;
+}
+
 int record_scenario(const RecordOptions& options, const record::RecordLoopOptions& base) {
   auto load = sim::load_scenario_file(options.scenario_path);
   if (!load.scenario) {
@@ -192,7 +201,11 @@ int record_scenario(const RecordOptions& options, const record::RecordLoopOption
   const sim::Scenario scenario = std::move(*load.scenario);
   record::RecordLoopOptions loop = base;
   if (options.duration.empty()) loop.duration = scenario.duration;
-  if (options.period.empty()) loop.period = scenario.control_period;
+  if (options.period.empty()) {
+    loop.period = scenario.control_period;
+  } else if (!period_within(options, loop.period, scenario_period_bounds(scenario.quantum))) {
+    return kExitBadInput;
+  }
   auto policy = sim::make_policy(options.policy, scenario);
   if (!policy.ok()) {
     std::cerr << "dwae record: --policy: " << policy.error().message << "\n";
@@ -236,6 +249,9 @@ bool report_raw_events(const record::RawEventRecorderSummary& s, const std::stri
 int record_host(const RecordOptions& options, const record::RecordLoopOptions& loop) {
   if (options.duration.empty()) {
     std::cerr << "dwae record: --duration is required when recording a host\n";
+    return kExitBadInput;
+  }
+  if (!options.period.empty() && !period_within(options, loop.period, kAgentPeriodBounds)) {
     return kExitBadInput;
   }
   auto source = open_real_host_source(options.config_path);
