@@ -170,6 +170,7 @@ int finish(record::RecordingWriter& writer, const Result<record::RecordSummary>&
     std::cerr << "dwae record: " << s.error().message << "\n";
     return kExitFailure;
   }
+  if (g_stop.load()) std::cerr << "dwae record: stopped by a signal before the end\n";
   if (summary->failed_samples > 0) {
     std::cerr << "dwae record: " << summary->failed_samples
               << " ticks could not be sampled and were skipped; last error: " << summary->last_error
@@ -216,9 +217,11 @@ int record_scenario(const RecordOptions& options, const record::RecordLoopOption
     std::cerr << "dwae record: " << writer.error().message << "\n";
     return kExitFailure;
   }
+  const StopOnSignal stop_on_signal;
   ManualClock clock;
   sim::SimHost host(scenario, clock);
   record::RecordHooks hooks;
+  hooks.stop = &g_stop;
   hooks.advance_to = [&](Nanos offset) { host.run_until(offset); };
   hooks.after_tick = [&](const HostSample& sample, const std::vector<WorkloadInfo>& infos) {
     const Decision decision = (*policy)->decide(sample, infos);
