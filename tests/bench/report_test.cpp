@@ -110,6 +110,64 @@ TEST(ResultsJson, BadFilesSayWhatIsWrong) {
   expect_error(replace("\"repetitions\": 2", "\"repetitionz\": 2"), "repetitions: missing");
 }
 
+// Integers are range-checked before they are converted: 4294967297 is not read as 1.
+TEST(ResultsJson, IntegersOutOfRangeAreRefused) {
+  auto expect_error = [](const std::string& text, const std::string& part) {
+    auto r = results_from_json(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.error().message.find(part), std::string::npos) << r.error().message;
+  };
+  const std::string good = results_to_json(sample_results());
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string t = good;
+    const auto at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    t.replace(at, from.size(), to);
+    return t;
+  };
+  for (const std::string version : {"4294967297", "-4294967295", "18446744073709551615"}) {
+    expect_error(replace("\"version\": 1", "\"version\": " + version),
+                 "version " + version + " is not supported");
+  }
+  for (const std::string version : {"1.0", "18446744073709551617"}) {  // JSON reals
+    expect_error(replace("\"version\": 1", "\"version\": " + version), "not an integer");
+  }
+  expect_error(replace("\"repetitions\": 2", "\"repetitions\": 4294967298"),
+               "repetitions: 4294967298 is out of range (1 .. 100)");
+  expect_error(replace("\"repetitions\": 2", "\"repetitions\": -5"),
+               "repetitions: -5 is out of range");
+  expect_error(replace("\"repetitions\": 2", "\"repetitions\": 0"),
+               "repetitions: 0 is out of range");
+  expect_error(replace("\"repetition\": 1", "\"repetition\": 4294967297"),
+               "repetition: 4294967297 is out of range (0 .. 1)");
+  expect_error(replace("\"repetition\": 0", "\"repetition\": -2147483648"),
+               "runs[0].repetition: -2147483648 is out of range (0 .. 1)");
+  expect_error(replace("\"repetition\": 1", "\"repetition\": 2"),
+               "repetition: 2 is out of range (0 .. 1)");
+  expect_error(replace("\"repetition\": 1", "\"repetition\": 18446744073709551615"),
+               "is out of range");
+}
+
+// Each listed controller and scenario costs a simulator run when re-reported: each is listed
+// once.
+TEST(ResultsJson, ControllersAndScenariosListedTwiceAreRefused) {
+  BenchResults r = sample_results();
+  r.controllers.push_back(Controller::none);
+  auto back = results_from_json(results_to_json(r));
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.error().message.find("controllers[3]: controller 'none' is listed twice"),
+            std::string::npos)
+      << back.error().message;
+
+  r = sample_results();
+  r.scenarios.push_back("steady-1to4");
+  back = results_from_json(results_to_json(r));
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.error().message.find("scenarios[1]: scenario 'steady-1to4' is listed twice"),
+            std::string::npos)
+      << back.error().message;
+}
+
 ReportOptions with_source_twins() {
   ReportOptions o;
   o.sim.scenarios_dir = std::string(DWAE_SOURCE_DIR) + "/scenarios/bench";

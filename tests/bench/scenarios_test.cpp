@@ -107,6 +107,27 @@ TEST(BenchPlan, DefaultsShortModeAndErrors) {
   EXPECT_NE(bad.error().message.find("bogus"), std::string::npos);
 }
 
+// A scenario or controller named twice would be measured twice and then listed twice in
+// results.json, which --from refuses.
+TEST(BenchPlan, NamingAScenarioOrControllerTwiceIsAnError) {
+  BenchOptions options;
+  options.controllers = {Controller::none, Controller::feedback, Controller::none};
+  auto twice = plan_bench(options);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message.find("controller 'none' is named twice"), std::string::npos)
+      << twice.error().message;
+
+  options.controllers = {Controller::none};
+  options.scenarios = {"steady-1to4", "bursty", "steady-1to4"};
+  twice = plan_bench(options);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message.find("scenario 'steady-1to4' is named twice"), std::string::npos)
+      << twice.error().message;
+
+  options.scenarios = {"steady-1to4", "bursty"};
+  EXPECT_TRUE(plan_bench(options).ok());
+}
+
 TEST(BenchPlan, CountsCpusetCpus) {
   EXPECT_EQ(count_cpus("0-1\n"), 2);
   EXPECT_EQ(count_cpus("0-3,8,10-11"), 7);

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <limits>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "dwae/bench/plots.h"
 #include "support/temp_dir.h"
@@ -129,6 +132,86 @@ TEST(Plots, SettingsOverTimeStepPerWorkload) {
   EXPECT_DOUBLE_EQ(plot.series[1].points[2].first, 10);
   expect_well_formed(render_svg(plot));
   EXPECT_TRUE(settings_plot(cdf_results(), "s", Controller::rule, "cpu.weight").series.empty());
+}
+
+// Text of the tick labels on one axis: the x axis labels are centred, the y axis ones end at
+// the axis.
+std::vector<std::string> tick_labels(const std::string& doc, const std::string& anchor) {
+  std::vector<std::string> out;
+  const std::string marker = "font-size=\"11.00\" text-anchor=\"" + anchor + "\">";
+  for (auto at = doc.find(marker); at != std::string::npos; at = doc.find(marker, at + 1)) {
+    const auto begin = at + marker.size();
+    out.push_back(doc.substr(begin, doc.find('<', begin) - begin));
+  }
+  return out;
+}
+
+// Whatever the values, an axis ends with a bounded number of distinct ticks and the document
+// holds only finite coordinates. Two values 16384 apart near -1e20 once made the tick loop
+// run forever (the step was below the spacing of doubles there).
+TEST(Plots, AxesAreBoundedWhateverTheValues) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  constexpr double kMax = std::numeric_limits<double>::max();
+  constexpr double kTiny = std::numeric_limits<double>::denorm_min();
+  const std::vector<std::vector<double>> value_sets = {{-1e20, -1e20 + 16384},
+                                                       {1e20, 1e20 + 16384},
+                                                       {-1e20, -1e20},
+                                                       {-9e19, -9e19 + 1},
+                                                       {-1e300, 1e300},
+                                                       {-kMax, kMax, 1},
+                                                       {0, kTiny},
+                                                       {-kTiny, kTiny},
+                                                       {kInf, kNaN, -kInf, 3},
+                                                       {1e-300, 1e300},
+                                                       {kTiny, kMax},
+                                                       {-5, -5},
+                                                       {7, 7},
+                                                       {0.001, 0.0010001},
+                                                       {-1e-250, 0}};
+  for (const AxisScale scale : {AxisScale::linear, AxisScale::log10}) {
+    for (const auto& values : value_sets) {
+      for (const bool on_x : {false, true}) {
+        LinePlot plot;
+        plot.title = "t";
+        (on_x ? plot.x_scale : plot.y_scale) = scale;
+        PlotSeries series{"w", {}, true, false};
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          const double index = static_cast<double>(i) + 1;
+          series.points.emplace_back(on_x ? values[i] : index, on_x ? index : values[i]);
+        }
+        plot.series = {series};
+        const std::string doc = render_svg(plot);
+        const std::string what = std::string(on_x ? "x" : "y") +
+                                 (scale == AxisScale::log10 ? " log " : " linear ") +
+                                 std::to_string(values[0]) + " .. " + std::to_string(values.back());
+        EXPECT_EQ(doc.find("nan"), std::string::npos) << what;
+        EXPECT_EQ(doc.find("inf"), std::string::npos) << what;
+        EXPECT_LE(count(doc, "stroke=\"#dddddd\""), 30) << what;  // grid lines: both axes
+        for (const char* anchor : {"middle", "end"}) {
+          const auto labels = tick_labels(doc, anchor);
+          EXPECT_GE(labels.size(), 2u) << what;
+          EXPECT_LE(labels.size(), 11u) << what;
+          EXPECT_EQ(std::set<std::string>(labels.begin(), labels.end()).size(), labels.size())
+              << what << ": " << testing::PrintToString(labels);
+        }
+        expect_well_formed(doc);
+      }
+    }
+  }
+}
+
+// A value the axes cannot hold is left out like a non-finite one; the rest is drawn.
+TEST(Plots, ValuesBeyondTheDrawableRangeAreLeftOut) {
+  LinePlot plot;
+  plot.title = "t";
+  plot.series = {{"w", {{0, 1}, {1, 1e301}, {2, 3}}, false, false}};
+  const std::string doc = render_svg(plot);
+  const auto points = doc.find("points=\"");
+  ASSERT_NE(points, std::string::npos);
+  const auto end = doc.find('"', points + 8);
+  EXPECT_EQ(count(doc.substr(points, end - points), ","), 2);
+  EXPECT_EQ(doc.find("no data"), std::string::npos);
 }
 
 }  // namespace

@@ -2,6 +2,13 @@
 #include "dwae/cli/record_command.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "dwae/cli/commands.h"
 #include "dwae/record/recording.h"
@@ -72,6 +79,111 @@ TEST(RecordCommand, UnwritableOutputFails) {
   EXPECT_EQ(run_record(o), kExitFailure);
   EXPECT_NE(testing::internal::GetCapturedStderr().find("cannot create recording"),
             std::string::npos);
+}
+
+// A config that names no workload: enough for the option checks, which come before it is read.
+constexpr const char* kConfig = "agent:\n  period: 200ms\n";
+
+// Runs run_record and returns its exit code and what it wrote to stderr.
+std::pair<int, std::string> record_with_stderr(const RecordOptions& o) {
+  testing::internal::CaptureStderr();
+  const int code = run_record(o);
+  return {code, testing::internal::GetCapturedStderr()};
+}
+
+TEST(RecordCommand, AnOutputThatIsAnInputIsRefusedBeforeAnythingIsWritten) {
+  dwae::test::TempDir dir;
+  const std::string text = dwae::test::read_text(scenario("trading-low-latency"));
+  dir.write("scenario.yaml", text);
+  dir.mkdir("sub");
+  ASSERT_EQ(::link((dir.path() + "/scenario.yaml").c_str(), (dir.path() + "/hard.yaml").c_str()),
+            0);
+  ASSERT_EQ(::symlink("scenario.yaml", (dir.path() + "/soft.yaml").c_str()), 0);
+  RecordOptions o;
+  o.scenario_path = dir.path() + "/scenario.yaml";
+  o.duration = "1s";
+  // The same path, another way to the same path, a hard link, a symbolic link.
+  for (const std::string out :
+       {"/scenario.yaml", "/sub/../scenario.yaml", "/hard.yaml", "/soft.yaml"}) {
+    o.out_path = dir.path() + out;
+    const auto [code, err] = record_with_stderr(o);
+    EXPECT_EQ(code, kExitBadInput) << out;
+    EXPECT_NE(err.find("is the same file as --scenario"), std::string::npos) << err;
+    EXPECT_EQ(dwae::test::read_text(o.scenario_path), text) << out;
+  }
+
+  // On a host: the config, and the two outputs with each other (neither exists yet; one
+  // through a symbolic link to the other).
+  dir.write("dwae.yaml", kConfig);
+  RecordOptions host;
+  host.config_path = dir.path() + "/dwae.yaml";
+  host.duration = "1s";
+  host.out_path = host.config_path;
+  auto [code, err] = record_with_stderr(host);
+  EXPECT_EQ(code, kExitBadInput);
+  EXPECT_NE(err.find("--out " + host.config_path + " is the same file as --config"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(dwae::test::read_text(host.config_path), kConfig);
+
+  host.out_path = dir.path() + "/samples.arrow";
+  host.raw_events_path = host.config_path;
+  std::tie(code, err) = record_with_stderr(host);
+  EXPECT_EQ(code, kExitBadInput);
+  EXPECT_NE(err.find("--raw-events " + host.config_path + " is the same file as --config"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(dwae::test::read_text(host.config_path), kConfig);
+
+  ASSERT_EQ(::symlink("events.arrow", (dir.path() + "/link.arrow").c_str()), 0);
+  for (const auto& [out, raw] :
+       std::vector<std::pair<std::string, std::string>>{{"/events.arrow", "/events.arrow"},
+                                                        {"/events.arrow", "/sub/../events.arrow"},
+                                                        {"/link.arrow", "/events.arrow"}}) {
+    host.out_path = dir.path() + out;
+    host.raw_events_path = dir.path() + raw;
+    std::tie(code, err) = record_with_stderr(host);
+    EXPECT_EQ(code, kExitBadInput) << out << " " << raw;
+    EXPECT_NE(err.find("is the same file as --raw-events"), std::string::npos) << err;
+    EXPECT_FALSE(std::filesystem::exists(dir.path() + "/events.arrow"));
+  }
+}
+
+// --period is held to the bounds of the file setting it overrides: a scenario's control_period
+// (at least 1 ms and the quantum), a config's agent.period (50 ms .. 10 s).
+TEST(RecordCommand, APeriodOutsideTheFileBoundsIsRefused) {
+  dwae::test::TempDir dir;
+  RecordOptions o;
+  o.scenario_path = scenario("trading-low-latency");  // quantum 2ms
+  o.duration = "1us";  // a few ticks even at 1ns, should the period get through
+  o.out_path = dir.path() + "/sim.arrow";
+  for (const std::string period : {"1ns", "999us", "1500us"}) {
+    o.period = period;
+    const auto [code, err] = record_with_stderr(o);
+    EXPECT_EQ(code, kExitBadInput) << period;
+    EXPECT_NE(err.find("--period " + period + ": must be at least 2ms"), std::string::npos) << err;
+    EXPECT_FALSE(std::filesystem::exists(o.out_path)) << period;
+  }
+  o.period = "2ms";
+  o.duration = "10ms";
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_record(o), kExitOk);
+  EXPECT_NE(testing::internal::GetCapturedStdout().find("6 ticks"), std::string::npos);
+
+  dir.write("dwae.yaml", kConfig);
+  RecordOptions host;
+  host.config_path = dir.path() + "/dwae.yaml";
+  host.duration = "100ms";  // few ticks, should the period get through
+  host.out_path = dir.path() + "/host.arrow";
+  for (const std::string period : {"1ms", "49ms", "10001ms", "1h"}) {
+    host.period = period;
+    const auto [code, err] = record_with_stderr(host);
+    EXPECT_EQ(code, kExitBadInput) << period;
+    EXPECT_NE(err.find("--period " + period + ": must be between 50ms and 10s (as agent.period)"),
+              std::string::npos)
+        << err;
+    EXPECT_FALSE(std::filesystem::exists(host.out_path)) << period;
+  }
 }
 
 }  // namespace

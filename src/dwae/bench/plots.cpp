@@ -20,14 +20,22 @@ constexpr std::array<const char*, 8> kColours = {"#1f77b4", "#d62728", "#2ca02c"
                                                  "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 constexpr double kMaxNines = 4;  // 0.9999: beyond what a bench run measures reliably
 
+// Values beyond this magnitude (or, on a log axis, below its inverse) are not drawn: spans,
+// steps and the outward rounding of the axis ends must stay finite, and no measured quantity
+// comes near it.
+constexpr double kMaxDrawable = 1e300;
+// At most this many intervals between labelled ticks on an axis (a linear axis gets 2 to 7).
+constexpr double kMaxTickIntervals = 10;
+
 double transform(double v, AxisScale scale) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   switch (scale) {
     case AxisScale::linear:
-      return v;
+      return std::abs(v) <= kMaxDrawable ? v : kNaN;
     case AxisScale::log10:
-      return v > 0 ? std::log10(v) : std::numeric_limits<double>::quiet_NaN();
+      return v >= 1 / kMaxDrawable && v <= kMaxDrawable ? std::log10(v) : kNaN;
     case AxisScale::nines:
-      if (v < 0 || v >= 1) return std::numeric_limits<double>::quiet_NaN();
+      if (!(v >= 0 && v < 1)) return kNaN;
       return std::min(kMaxNines, -std::log10(1 - v));
   }
   return v;
@@ -58,15 +66,24 @@ double nice_step(double range, int target_ticks) {
   return 10 * magnitude;
 }
 
+// Ticks are computed from their index, never by adding a step to the previous one, so that
+// their number is bounded whatever the values; lo and hi must be finite (render_svg keeps only
+// drawable points).
 Axis make_axis(double lo, double hi, AxisScale scale) {
   Axis a;
+  if (!std::isfinite(lo) || !std::isfinite(hi)) lo = 0, hi = 1;
   if (scale == AxisScale::log10) {
     a.lo = std::floor(lo);
     a.hi = std::max(a.lo + 1, std::ceil(hi));
+    // Up to 600 decades: label every decade_step-th one.
+    const double decade_step = std::ceil((a.hi - a.lo) / kMaxTickIntervals);
+    const double decades = std::ceil((a.hi - a.lo) / decade_step);
+    a.hi = a.lo + decades * decade_step;
     const bool dense = a.hi - a.lo <= 2;
-    for (double d = a.lo; d <= a.hi; ++d) {
+    for (double i = 0; i <= decades; ++i) {
+      const double d = a.lo + i * decade_step;
       a.ticks.push_back({d, label_number(std::pow(10.0, d))});
-      if (dense && d < a.hi) {
+      if (dense && i < decades) {
         for (double m : {2.0, 5.0}) a.ticks.push_back({d + std::log10(m), ""});
       }
     }
@@ -82,10 +99,17 @@ Axis make_axis(double lo, double hi, AxisScale scale) {
   }
   if (lo >= 0) lo = 0;  // amounts and times read best from zero
   if (hi <= lo) hi = lo + 1;
+  // The span is at least 1e-4 of the values' magnitude, so that a step (a fifth of the span or
+  // more) is far above the spacing of doubles there and adjacent labels (6 significant digits)
+  // differ; and at least 1e-300, so that the step is a normal double.
+  const double magnitude = std::max(std::abs(lo), std::abs(hi));
+  hi = std::max(hi, lo + std::max(magnitude * 1e-4, 1 / kMaxDrawable));
   const double step = nice_step(hi - lo, 5);
   a.lo = std::floor(lo / step) * step;
   a.hi = std::ceil(hi / step) * step;
-  for (double v = a.lo; v <= a.hi + step / 2; v += step) {
+  const double steps = std::min(std::round((a.hi - a.lo) / step), kMaxTickIntervals);
+  for (double i = 0; i <= steps; ++i) {
+    const double v = a.lo + i * step;
     a.ticks.push_back({v, label_number(std::abs(v) < step / 1e6 ? 0 : v)});
   }
   return a;

@@ -32,7 +32,8 @@ struct LinePlot {
 };
 
 // An SVG document. Points that cannot be drawn on the axis (x <= 0 on a log axis, non-finite
-// values) are left out; a plot without drawable points says so in its body.
+// values, magnitudes beyond 1e300 or, on a log axis, below 1e-300) are left out; a plot without
+// drawable points says so in its body. An axis has at most a dozen labelled ticks.
 std::string render_svg(const LinePlot& plot);
 
 // The latency CDF of one service in one scenario: one line per controller (quantiles averaged

@@ -68,6 +68,9 @@ struct Alone {
   std::vector<ServiceRun> services;
 };
 
+// Repetitions of every (scenario, controller) run: 1 .. kMaxRepetitions.
+inline constexpr int kMaxRepetitions = 100;
+
 struct BenchResults {
   std::string host;         // hostname, cores, kernel
   std::string started_utc;  // ISO 8601

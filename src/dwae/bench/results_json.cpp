@@ -3,7 +3,9 @@
 // Non-finite numbers (a service that answered nothing) are written as null and read back as NaN.
 #include "dwae/bench/results_json.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -76,11 +78,18 @@ class Reader {
     }
   }
 
-  void read(const Json& object, const std::string& path, const char* key, int& out) {
+  // An integer in [min, max], checked before it is converted: get<int>() of 4294967297 is 1.
+  void read(const Json& object, const std::string& path, const char* key, int& out, int min,
+            int max) {
     const Json* v = member(object, path, key);
     if (v == nullptr) return;
     if (!v->is_number_integer()) {
       fail(join(path, key), "expected an integer");
+      return;
+    }
+    if (!integer_within(*v, min, max)) {
+      fail(join(path, key), v->dump() + " is out of range (" + std::to_string(min) + " .. " +
+                                std::to_string(max) + ")");
       return;
     }
     out = v->get<int>();
@@ -165,6 +174,17 @@ class Reader {
     });
   }
 
+  // A JSON integer (signed or unsigned as the parser stored it) within [min, max].
+  static bool integer_within(const Json& v, int64_t min, int64_t max) {
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<uint64_t>();
+      return max >= 0 && u <= static_cast<uint64_t>(max) && static_cast<int64_t>(u) >= min;
+    }
+    if (!v.is_number_integer()) return false;
+    const auto i = v.get<int64_t>();
+    return i >= min && i <= max;
+  }
+
  private:
   static std::string join(const std::string& path, const char* key) {
     return path.empty() ? std::string(key) : path + "." + key;
@@ -239,8 +259,8 @@ Result<BenchResults> results_from_json(std::string_view text) {
   if (version == j.end() || !version->is_number_integer()) {
     return Error{"\"version\" is missing or not an integer"};
   }
-  if (version->get<int>() != kResultsFormatVersion) {
-    return Error{"results format version " + std::to_string(version->get<int>()) +
+  if (!Reader::integer_within(*version, kResultsFormatVersion, kResultsFormatVersion)) {
+    return Error{"results format version " + version->dump() +
                  " is not supported (this build reads version " +
                  std::to_string(kResultsFormatVersion) + ")"};
   }
@@ -250,17 +270,28 @@ Result<BenchResults> results_from_json(std::string_view text) {
   in.read(j, "", "host", r.host);
   in.read(j, "", "started_utc", r.started_utc);
   in.read(j, "", "short_mode", r.short_mode);
-  in.read(j, "", "repetitions", r.repetitions);
+  in.read(j, "", "repetitions", r.repetitions, 1, kMaxRepetitions);
+  // Each scenario and controller once: every entry costs a simulator run when re-reported.
   in.each(j, "", "scenarios", [&](const Json& v, const std::string& p) {
     if (!v.is_string()) {
       in.fail(p, "expected a string");
       return;
     }
-    r.scenarios.push_back(v.get<std::string>());
+    const auto name = v.get<std::string>();
+    if (std::find(r.scenarios.begin(), r.scenarios.end(), name) != r.scenarios.end()) {
+      in.fail(p, "scenario '" + name + "' is listed twice");
+      return;
+    }
+    r.scenarios.push_back(name);
   });
   in.each(j, "", "controllers", [&](const Json& v, const std::string& p) {
     Controller c{};
     in.read_controller(v, p, c);
+    if (in.ok() &&
+        std::find(r.controllers.begin(), r.controllers.end(), c) != r.controllers.end()) {
+      in.fail(p, "controller '" + std::string(to_string(c)) + "' is listed twice");
+      return;
+    }
     r.controllers.push_back(c);
   });
   in.each(j, "", "alone", [&](const Json& o, const std::string& p) {
@@ -273,7 +304,7 @@ Result<BenchResults> results_from_json(std::string_view text) {
     Run run;
     in.read(o, p, "scenario", run.scenario);
     in.read(o, p, "controller", run.controller);
-    in.read(o, p, "repetition", run.repetition);
+    in.read(o, p, "repetition", run.repetition, 0, std::max(r.repetitions - 1, 0));
     in.read(o, p, "duration_s", run.duration_s);
     in.read_services(o, p, run.services);
     in.each(o, p, "best_effort", [&](const Json& b, const std::string& bp) {

@@ -676,6 +676,9 @@ Result<BenchPlan> plan_bench(const BenchOptions& options) {
     }
   }
   for (const auto& name : names) {
+    if (std::count(names.begin(), names.end(), name) > 1) {
+      return Error{"scenario '" + name + "' is named twice"};
+    }
     auto s = find_scenario(name);
     if (!s) {
       std::string known;
@@ -694,6 +697,9 @@ Result<BenchPlan> plan_bench(const BenchOptions& options) {
   } else {
     plan.controllers = options.controllers;
     for (const auto c : plan.controllers) {
+      if (std::count(plan.controllers.begin(), plan.controllers.end(), c) > 1) {
+        return Error{"controller '" + std::string(to_string(c)) + "' is named twice"};
+      }
       if (c == Controller::ppo && (options.model_path.empty() || !fs::exists(options.model_path))) {
         return Error{"controller ppo needs a policy file; '" + options.model_path +
                      "' does not exist"};
@@ -705,7 +711,9 @@ Result<BenchPlan> plan_bench(const BenchOptions& options) {
       options.warmup.count() > 0 ? options.warmup : milliseconds(options.short_mode ? 1000 : 1500);
   plan.measure = options.measure.count() > 0 ? options.measure
                                              : milliseconds(options.short_mode ? 3000 : 4000);
-  if (plan.repetitions > 100) return Error{"--repetitions must be between 1 and 100"};
+  if (plan.repetitions > kMaxRepetitions) {
+    return Error{"--repetitions must be between 1 and " + std::to_string(kMaxRepetitions)};
+  }
   return plan;
 }
 

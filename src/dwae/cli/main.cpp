@@ -1,12 +1,44 @@
 // dwae: command-line entry point. Parses arguments and hands over to one command.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 
+#include "dwae/bench/results.h"
 #include "dwae/cli/bench_command.h"
 #include "dwae/cli/commands.h"
+#include "dwae/cli/period_bounds.h"
 #include "dwae/cli/record_command.h"
 #include "dwae/cli/sim_command.h"
 #include "dwae/common/units.h"
+
+namespace {
+
+// A whole number in [min, max] written in decimal digits, checked on the text before CLI11
+// converts it: CLI11 alone reads "-1" as 2^64 - 1 into an unsigned option, saturates what
+// overflows, and reads "010" as octal. A transform, not a check, so that it can rewrite the
+// text CLI11 converts.
+CLI::Validator decimal_integer(uint64_t min, uint64_t max) {
+  const std::string range = std::to_string(min) + " .. " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& text) -> std::string {
+        uint64_t value = 0;
+        const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+          return c >= '0' && c <= '9';
+        });
+        const auto parsed = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (!digits || parsed.ec != std::errc() || value < min || value > max) {
+          return "must be a whole number in " + range + ", not '" + text + "'";
+        }
+        text = std::to_string(value);  // "010" is ten, not CLI11's octal eight
+        return "";
+      },
+      "INT in " + range, "decimal integer");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"DWAE - dynamic weight allocation engine for multi-tenant Linux hosts"};
@@ -26,7 +58,7 @@ int main(int argc, char** argv) {
   inspect_cmd
       ->add_option("--sample-ms", inspect.sample_ms,
                    "Interval between the two samples giving live usage")
-      ->check(CLI::Range(0, 10000));
+      ->transform(decimal_integer(0, 10000));
 
   std::string check_path;
   auto* check_cmd = app.add_subcommand("check-config", "Validate a config file");
@@ -42,7 +74,8 @@ int main(int argc, char** argv) {
                       "Policy file for --policy ppo (default: models/default.policy)");
   sim_cmd->add_option("--duration", sim.duration,
                       "Simulated time, e.g. 30s (default: the scenario's)");
-  auto* seed_opt = sim_cmd->add_option("--seed", sim_seed, "Random seed (default: the scenario's)");
+  auto* seed_opt = sim_cmd->add_option("--seed", sim_seed, "Random seed (default: the scenario's)")
+                       ->transform(decimal_integer(0, std::numeric_limits<uint64_t>::max()));
   sim_cmd->add_flag("--json", sim.json, "Print the report as JSON");
 
   std::string journal_path = "/var/lib/dwae/journal.json";
@@ -60,7 +93,9 @@ int main(int argc, char** argv) {
   record_cmd->add_option("--out", record.out_path, "Output file (Arrow IPC stream)")->required();
   record_cmd->add_option("--duration", record.duration,
                          "How long to record, e.g. 60s (default with --scenario: the scenario's)");
-  record_cmd->add_option("--period", record.period, "Sampling period, e.g. 200ms");
+  record_cmd->add_option("--period", record.period,
+                         "Sampling period, e.g. 200ms (host: 50ms .. 10s; scenario: at least 1ms "
+                         "and its quantum)");
   record_cmd->add_option("--config", record.config_path, "Config file (YAML) of this host")
       ->check(CLI::ExistingFile);
   record_cmd
@@ -74,7 +109,7 @@ int main(int argc, char** argv) {
   record_cmd
       ->add_option("--raw-sample-every", record.raw_sample_every,
                    "With --raw-events: record one in N events (default 1: all)")
-      ->check(CLI::PositiveNumber);
+      ->transform(decimal_integer(1, std::numeric_limits<uint32_t>::max()));
 
   dwae::cli::RunOptions run;
   std::string run_period, run_duration, run_metrics, run_state_dir;
@@ -116,7 +151,7 @@ int main(int argc, char** argv) {
                       "Smoke run: one scenario, one repetition, none and feedback");
   bench_cmd->add_option("--out", bench.out_dir, "Report directory")->capture_default_str();
   bench_cmd->add_option("--repetitions", bench.repetitions, "Repetitions (default 3)")
-      ->check(CLI::Range(1, 100));
+      ->transform(decimal_integer(1, dwae::bench::kMaxRepetitions));
   bench_cmd->add_option("--controllers", bench.controllers,
                         "Comma-separated: none, static-best, rule, feedback, ppo");
   bench_cmd->add_option("--from", bench.from, "Re-report this results.json; measure nothing")
@@ -153,6 +188,15 @@ int main(int argc, char** argv) {
     const auto period = duration_of(run_period, "--period");
     const auto duration = duration_of(run_duration, "--duration");
     if (!period || !duration) return dwae::cli::kExitBadInput;
+    if (*period) {
+      // The agent's period on this host and on the simulated one (which also checks the
+      // scenario's quantum).
+      const auto problem = dwae::cli::period_out_of_bounds(**period, dwae::cli::kAgentPeriodBounds);
+      if (!problem.empty()) {
+        std::fprintf(stderr, "dwae run: --period %s: %s\n", run_period.c_str(), problem.c_str());
+        return dwae::cli::kExitBadInput;
+      }
+    }
     run.period = *period;
     run.duration = *duration;
     if (run_cmd->count("--metrics-address") > 0) run.metrics_address = run_metrics;

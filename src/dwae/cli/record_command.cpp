@@ -2,14 +2,21 @@
 // host), how time passes between ticks (simulate, or sleep), and runs record::record_loop.
 #include "dwae/cli/record_command.h"
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "dwae/agent/real_host.h"
 #include "dwae/cli/commands.h"
+#include "dwae/cli/period_bounds.h"
 #include "dwae/common/clock.h"
 #include "dwae/common/units.h"
 #include "dwae/config/loader.h"
@@ -89,6 +96,63 @@ class StopOnSignal {
   void (*old_term_)(int) = SIG_DFL;
 };
 
+// The absolute path a file to be created at `path` will have: `.`, `..` and symbolic links
+// resolved, including a link to a file that does not exist yet (creating through it creates
+// its target).
+std::optional<std::filesystem::path> path_to_create(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::absolute(path, ec);
+  if (ec) return std::nullopt;
+  for (int links = 0; links < 40 && fs::is_symlink(p, ec); ++links) {
+    const fs::path target = fs::read_symlink(p, ec);
+    if (ec) return std::nullopt;
+    p = target.is_absolute() ? target : p.parent_path() / target;
+  }
+  p = fs::weakly_canonical(p, ec);
+  if (ec) return std::nullopt;
+  return p;
+}
+
+// True when the two paths name one file: the same device and inode when both exist, else the
+// same path to create.
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {};
+  struct stat sb {};
+  const bool a_exists = ::stat(a.c_str(), &sa) == 0;
+  const bool b_exists = ::stat(b.c_str(), &sb) == 0;
+  if (a_exists && b_exists) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  if (a_exists || b_exists) return false;
+  const auto pa = path_to_create(a);
+  const auto pb = path_to_create(b);
+  return pa && pb ? *pa == *pb : a == b;
+}
+
+// An output that is also an input (or the other output) would be truncated before anything is
+// recorded: refuse before any file is created. Empty when the files are apart.
+std::string overlapping_files(const RecordOptions& options) {
+  struct Named {
+    const char* option;
+    const std::string& path;
+  };
+  const std::vector<Named> outputs = {{"--out", options.out_path},
+                                      {"--raw-events", options.raw_events_path}};
+  const std::vector<Named> others = {{"--scenario", options.scenario_path},
+                                     {"--config", options.config_path},
+                                     {"--raw-events", options.raw_events_path}};
+  for (const auto& out : outputs) {
+    if (out.path.empty()) continue;
+    for (const auto& other : others) {
+      if (other.path.empty() || &other.path == &out.path) continue;
+      if (same_file(out.path, other.path)) {
+        return std::string(out.option) + " " + out.path + " is the same file as " + other.option +
+               " " + other.path + "; it would be overwritten";
+      }
+    }
+  }
+  return "";
+}
+
 Result<Nanos> positive_duration(const std::string& text, const char* option) {
   const auto d = parse_duration(text);
   if (!d.ok()) return Error{std::string(option) + ": " + d.error().message};
@@ -106,6 +170,7 @@ int finish(record::RecordingWriter& writer, const Result<record::RecordSummary>&
     std::cerr << "dwae record: " << s.error().message << "\n";
     return kExitFailure;
   }
+  if (g_stop.load()) std::cerr << "dwae record: stopped by a signal before the end\n";
   if (summary->failed_samples > 0) {
     std::cerr << "dwae record: " << summary->failed_samples
               << " ticks could not be sampled and were skipped; last error: " << summary->last_error
@@ -114,6 +179,14 @@ int finish(record::RecordingWriter& writer, const Result<record::RecordSummary>&
   std::cout << "dwae record: " << summary->ticks << " ticks, " << writer.bytes_written()
             << " bytes written to " << path << "\n";
   return summary->ticks > 0 ? kExitOk : kExitFailure;
+}
+
+// False (after saying why) when --period is outside `bounds`.
+bool period_within(const RecordOptions& options, Nanos period, const PeriodBounds& bounds) {
+  const std::string problem = period_out_of_bounds(period, bounds);
+  if (problem.empty()) return true;
+  std::cerr << "dwae record: --period " << options.period << ": " << problem << "\n";
+  return false;
 }
 
 int record_scenario(const RecordOptions& options, const record::RecordLoopOptions& base) {
@@ -129,7 +202,11 @@ int record_scenario(const RecordOptions& options, const record::RecordLoopOption
   const sim::Scenario scenario = std::move(*load.scenario);
   record::RecordLoopOptions loop = base;
   if (options.duration.empty()) loop.duration = scenario.duration;
-  if (options.period.empty()) loop.period = scenario.control_period;
+  if (options.period.empty()) {
+    loop.period = scenario.control_period;
+  } else if (!period_within(options, loop.period, scenario_period_bounds(scenario.quantum))) {
+    return kExitBadInput;
+  }
   auto policy = sim::make_policy(options.policy, scenario);
   if (!policy.ok()) {
     std::cerr << "dwae record: --policy: " << policy.error().message << "\n";
@@ -140,9 +217,11 @@ int record_scenario(const RecordOptions& options, const record::RecordLoopOption
     std::cerr << "dwae record: " << writer.error().message << "\n";
     return kExitFailure;
   }
+  const StopOnSignal stop_on_signal;
   ManualClock clock;
   sim::SimHost host(scenario, clock);
   record::RecordHooks hooks;
+  hooks.stop = &g_stop;
   hooks.advance_to = [&](Nanos offset) { host.run_until(offset); };
   hooks.after_tick = [&](const HostSample& sample, const std::vector<WorkloadInfo>& infos) {
     const Decision decision = (*policy)->decide(sample, infos);
@@ -173,6 +252,9 @@ bool report_raw_events(const record::RawEventRecorderSummary& s, const std::stri
 int record_host(const RecordOptions& options, const record::RecordLoopOptions& loop) {
   if (options.duration.empty()) {
     std::cerr << "dwae record: --duration is required when recording a host\n";
+    return kExitBadInput;
+  }
+  if (!options.period.empty() && !period_within(options, loop.period, kAgentPeriodBounds)) {
     return kExitBadInput;
   }
   auto source = open_real_host_source(options.config_path);
@@ -233,6 +315,10 @@ int run_record(const RecordOptions& options) {
         return kExitBadInput;
       }
       loop.period = *p;
+    }
+    if (const auto overlap = overlapping_files(options); !overlap.empty()) {
+      std::cerr << "dwae record: " << overlap << "\n";
+      return kExitBadInput;
     }
     if (!options.scenario_path.empty()) return record_scenario(options, loop);
     return record_host(options, loop);

@@ -9,6 +9,7 @@
 #include "dwae/agent/control_loop.h"
 #include "dwae/cli/commands.h"
 #include "dwae/cli/default_scenario.h"
+#include "dwae/cli/period_bounds.h"
 #include "dwae/common/units.h"
 #include "dwae/sim/runner.h"
 #include "dwae/sim/scenario.h"
@@ -49,7 +50,17 @@ int run_simulated(const RunOptions& options) {
   }
   sim::Scenario scenario = std::move(*load.scenario);
   if (options.duration) scenario.duration = *options.duration;
-  if (options.period) scenario.control_period = *options.period;
+  if (options.period) {
+    // main() held it to the agent's bounds; the scenario's own (its quantum) apply as well.
+    const auto problem =
+        period_out_of_bounds(*options.period, scenario_period_bounds(scenario.quantum));
+    if (!problem.empty()) {
+      std::cerr << "dwae run: --period " << format_duration(*options.period) << ": " << problem
+                << "\n";
+      return kExitBadInput;
+    }
+    scenario.control_period = *options.period;
+  }
   auto policy = sim::make_policy(options.policy, scenario);
   if (!policy) {
     std::cerr << "dwae run: --policy: " << policy.error().message << "\n";
