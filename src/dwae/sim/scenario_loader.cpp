@@ -606,8 +606,8 @@ ScenarioLoad load_scenario_text(std::string_view text, const std::string& file_n
 }
 
 ScenarioLoad load_scenario_file(const std::string& path) {
-  constexpr size_t kMaxScenarioBytes = size_t{1} << 20;  // the shipped ones are a few KiB
-  auto text = read_regular_file(path, kMaxScenarioBytes);
+  constexpr size_t kMaxFileBytes = size_t{1} << 20;  // the shipped ones are a few KiB
+  auto text = read_regular_file(path, kMaxFileBytes);
   if (!text) {
     ScenarioLoad out;
     out.diagnostics.push_back(
