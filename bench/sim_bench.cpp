@@ -25,7 +25,7 @@ void BM_SimHost16(benchmark::State& state) {
   double simulated = 0, events = 0;
   for (auto _ : state) {
     auto policy = dwae::sim::make_policy("static", scenario);
-    const auto report = dwae::sim::run_scenario(scenario, **policy);
+    const auto report = dwae::sim::run_scenario(scenario, **policy).value();
     simulated += report.simulated_seconds;
     events += static_cast<double>(report.events);
     benchmark::DoNotOptimize(report.host.cpu_utilisation);
@@ -48,7 +48,7 @@ void BM_SimHost16RequestLoad(benchmark::State& state) {
   double simulated = 0, events = 0;
   for (auto _ : state) {
     auto policy = dwae::sim::make_policy("static", scenario);
-    const auto report = dwae::sim::run_scenario(scenario, **policy);
+    const auto report = dwae::sim::run_scenario(scenario, **policy).value();
     simulated += report.simulated_seconds;
     events += static_cast<double>(report.events);
     benchmark::DoNotOptimize(report.host.cpu_utilisation);

@@ -44,7 +44,7 @@ TEST(ControlLoop, GivesTheSimulatorRunnersResultsExactly) {
   for (const char* name : {"static", "feedback"}) {
     auto policy = sim::make_policy(name, s);
     ASSERT_TRUE(policy.ok());
-    const sim::Report reference = sim::run_scenario(s, **policy);
+    const sim::Report reference = sim::run_scenario(s, **policy).value();
     EXPECT_EQ(run_with_loop(s, name).to_json(), reference.to_json()) << name;
   }
 }

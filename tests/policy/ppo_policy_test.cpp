@@ -379,7 +379,7 @@ TEST(PpoPolicy, RandomNetworksStayInsideClassBoundsInTheSimulator) {
     auto policy = sim::make_policy("ppo", s, path);
     ASSERT_TRUE(policy.ok()) << policy.error().message;
     Recorder rec(**policy);
-    (void)sim::run_scenario(s, rec);
+    ASSERT_TRUE(sim::run_scenario(s, rec).ok());
     const auto& ppo = dynamic_cast<const PpoPolicy&>(**policy);
     EXPECT_GT(ppo.inferences(), 0u);
     EXPECT_EQ(ppo.ood_fallbacks(), 0u);

@@ -23,7 +23,7 @@ Scenario load(const std::string& name) {
 Report run(const Scenario& s, const std::string& policy_name) {
   auto policy = make_policy(policy_name, s);
   EXPECT_TRUE(policy.ok()) << policy_name;
-  return run_scenario(s, **policy);
+  return run_scenario(s, **policy).value();
 }
 
 // The worst P99 over the latency-sensitive classes, as a multiple of each class's target.

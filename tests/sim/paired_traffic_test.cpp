@@ -71,7 +71,7 @@ TEST(PairedTraffic, PoliciesAreComparedOnTheSameRequests) {
   auto run = [&](const char* name) {
     auto policy = make_policy(name, s);
     EXPECT_TRUE(policy.ok());
-    return run_scenario(s, **policy);
+    return run_scenario(s, **policy).value();
   };
   const Report base = run("static");
   const Report rule = run("rule");

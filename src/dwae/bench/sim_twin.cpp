@@ -101,13 +101,22 @@ SimTwinResult run_sim_twin(const std::string& scenario, const std::vector<Contro
     out.error = alone_policy.error().message;
     return out;
   }
-  const sim::Report alone_report = sim::run_scenario(alone, **alone_policy);
+  const auto alone_run = sim::run_scenario(alone, **alone_policy);
+  if (!alone_run) {
+    out.error = alone_run.error().message;
+    return out;
+  }
+  const sim::Report& alone_report = *alone_run;
 
   // `none` is the work-conservation reference, so it runs first whether asked for or not.
   double none_work = kNaN;
   {
     auto policy = sim::make_policy("static", *twin, options.model_path);
-    if (policy) none_work = best_effort_throughput(*twin, sim::run_scenario(*twin, **policy));
+    if (policy) {
+      if (const auto none = sim::run_scenario(*twin, **policy)) {
+        none_work = best_effort_throughput(*twin, *none);
+      }
+    }
   }
   for (Controller c : controllers) {
     SimControllerResult r;
@@ -123,7 +132,13 @@ SimTwinResult run_sim_twin(const std::string& scenario, const std::vector<Contro
       out.controllers.push_back(std::move(r));
       continue;
     }
-    const sim::Report report = sim::run_scenario(run_scenario, **policy);
+    const auto run = sim::run_scenario(run_scenario, **policy);
+    if (!run) {
+      r.error = run.error().message;
+      out.controllers.push_back(std::move(r));
+      continue;
+    }
+    const sim::Report& report = *run;
     r.worst_p99_ratio = kNaN;
     for (const auto& a : alone_report.classes) {
       for (const auto& cls : report.classes) {

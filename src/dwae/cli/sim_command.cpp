@@ -44,8 +44,12 @@ int run_sim(const SimOptions& options) {
       std::cerr << "dwae sim: --policy: " << policy.error().message << "\n";
       return kBadInput;
     }
-    const sim::Report report = sim::run_scenario(scenario, **policy);
-    std::cout << (options.json ? report.to_json() : report.to_text());
+    const auto report = sim::run_scenario(scenario, **policy);
+    if (!report.ok()) {
+      std::cerr << "dwae sim: " << options.scenario_path << ": " << report.error().message << "\n";
+      return kBadInput;
+    }
+    std::cout << (options.json ? report->to_json() : report->to_text());
     return std::cout.good() ? kOk : kFailure;
   } catch (const std::exception& e) {
     std::cerr << "dwae sim: " << e.what() << "\n";

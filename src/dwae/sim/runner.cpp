@@ -32,6 +32,18 @@ const char* unit_of(WorkloadKind kind) {
   }
 }
 
+// "workload 'w': cpu.max: period out of range 1ms..1s; ..." for the fields the host refused
+// (not those left out because another field of the same workload was refused).
+std::string refused_fields(const ApplyReport& report) {
+  std::string out;
+  for (const auto& f : report.fields) {
+    if (f.ok || f.message.rfind("not applied:", 0) == 0) continue;
+    out += (out.empty() ? "" : "; ") + std::string("workload '") + f.workload + "'" +
+           (f.field.empty() ? "" : ": " + f.field) + ": " + f.message;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::map<std::string, ResourceTargets> static_targets(const Scenario& scenario) {
@@ -74,16 +86,25 @@ Result<std::unique_ptr<policy::Policy>> make_policy(const std::string& name,
   return Error{"unknown policy '" + name + "' (available: static, rule, feedback, ppo)"};
 }
 
-Report run_scenario(const Scenario& scenario, policy::Policy& policy) {
+Result<Report> run_scenario(const Scenario& scenario, policy::Policy& policy) {
   ManualClock clock;
   SimHost host(scenario, clock);
   const auto infos = host.workloads().value();
   const Nanos end = scenario.duration;
+  bool first_decision = true;
   for (Nanos t{0}; t < end;) {
     auto sample = host.sample();
     if (sample.ok()) {
       const Decision decision = policy.decide(*sample, infos);
-      if (!decision.workloads.empty()) host.apply(decision);
+      if (!decision.workloads.empty()) {
+        const ApplyReport applied = host.apply(decision);
+        // A refused field rolls back the whole workload: the run would measure a workload with
+        // none of the settings the scenario gives it.
+        if (first_decision && applied.workloads_failed > 0) {
+          return Error{"the host refused the initial settings: " + refused_fields(applied)};
+        }
+        first_decision = false;
+      }
     }
     t = std::min(end, t + scenario.control_period);
     host.run_until(t);

@@ -21,7 +21,9 @@ inline constexpr const char* kDefaultPolicyModel = "models/default.policy";
 Result<std::unique_ptr<policy::Policy>> make_policy(
     const std::string& name, const Scenario& scenario,
     const std::string& model_path = kDefaultPolicyModel);
-Report run_scenario(const Scenario& scenario, policy::Policy& policy);
+// An error when the host refuses the first decision (the scenario's settings as the policy
+// starts from them): the run would otherwise go on with those workloads unconfigured.
+Result<Report> run_scenario(const Scenario& scenario, policy::Policy& policy);
 // The report of a host that has run `scenario` (what run_scenario returns at its end).
 class SimHost;
 Report make_report(const Scenario& scenario, SimHost& host, const std::string& policy_name);

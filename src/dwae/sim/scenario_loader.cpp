@@ -3,11 +3,15 @@
 // checked against the host.
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
+#include <algorithm>
+#include <cmath>
+#include <optional>
 #include <set>
-#include <sstream>
+#include <utility>
 
 #include "dwae/common/file.h"
+#include "dwae/common/strings.h"
+#include "dwae/common/units.h"
 #include "dwae/sim/scenario.h"
 #include "dwae/sim/yaml_fields.h"
 
@@ -37,9 +41,17 @@ const char* to_string(WorkloadKind kind) {
 
 namespace {
 
-constexpr uint64_t kMaxSize = uint64_t{1} << 50;
+constexpr uint64_t kMaxSize = uint64_t{1} << 50;  // 1 PiB: far above any host we simulate
 // Far above any real scenario; keeps hostile input away from the YAML parser's recursion.
-constexpr size_t kMaxScenarioBytes = size_t{4} << 20;  // 1 PiB: far above any host we simulate
+constexpr size_t kMaxScenarioBytes = size_t{4} << 20;
+// Every request is an event: at 1e6 requests per second a simulated second costs about a
+// second and the queues stay within memory; far above it, runs take hours and gigabytes.
+constexpr double kMaxRequestsPerSecond = 1e6;
+constexpr uint64_t kMinHostMemory = uint64_t{64} << 20;
+// Merge keys: how deep merged mappings may merge in turn, and how many mappings a file may
+// merge in all (a few aliases can otherwise ask for exponentially many).
+constexpr size_t kMaxMergeDepth = 32;
+constexpr size_t kMaxMerges = 10'000;
 
 const std::vector<std::string_view> kTopKeys = {"name", "description", "duration",
                                                 "seed", "quantum",     "control_period",
@@ -86,33 +98,22 @@ const std::vector<std::string_view> kSettingsKeys = {
     "cpuset",     "mems",      "memory_min",  "memory_low", "memory_high",
     "memory_max", "io_weight", "io_max_iops", "io_max_bps", "net_share"};
 
-// YAML merge keys ("<<: *anchor", "<<: [*a, *b]"), which yaml-cpp 0.7 leaves as a plain key:
-// the mapping's own keys win over merged ones; merged mappings may merge in turn.
-YAML::Node expand_merge(const YAML::Node& map) {
-  const YAML::Node merge = map["<<"];
-  if (!merge || !map.IsMap()) return map;
-  YAML::Node out(YAML::NodeType::Map);
-  auto take = [&out](const YAML::Node& from) {
-    if (!from.IsMap()) return;
-    const YAML::Node expanded = expand_merge(from);
-    for (const auto& kv : expanded) {
-      if (kv.first.Scalar() != "<<") out[kv.first.Scalar()] = kv.second;
-    }
-  };
-  if (merge.IsSequence()) {
-    for (const auto& m : merge) take(m);
-  } else {
-    take(merge);
-  }
-  for (const auto& kv : map) {
-    if (kv.first.Scalar() != "<<") out[kv.first.Scalar()] = kv.second;
-  }
-  return out;
+// True when map[key] is written but was not taken (reported already: not a string, not UTF-8),
+// so "needs a KEY" would only repeat it.
+bool refused(const YAML::Node& map, const char* key) {
+  const YAML::Node n = map[key];
+  return n && (!n.IsScalar() || !n.Scalar().empty());
 }
 
 class Loader {
  public:
-  explicit Loader(YamlFields& f) : f_(f) {}
+  // `host` is the scenario's host: host() fills it before workloads' CPU and node lists are
+  // checked against it.
+  Loader(YamlFields& f, const HostSpec& host) : f_(f), host_(host) {}
+
+  // Each workload's mapping as load.workload() read it (merge keys expanded); a null node for
+  // an entry that is not a mapping.
+  const std::vector<YAML::Node>& workload_nodes() const { return workload_nodes_; }
 
   void host(const YAML::Node& n, HostSpec& h) {
     if (!f_.expect_map(n, "host")) return;
@@ -121,19 +122,27 @@ class Loader {
     f_.get(n, "smt", h.smt, 1, 8);
     f_.get(n, "numa_nodes", h.numa_nodes, 1, 64);
     f_.get_size(n, "memory", h.memory_bytes);
+    if (h.memory_bytes < kMinHostMemory || h.memory_bytes > kMaxSize) {
+      f_.error(n["memory"], "memory must be between 64MiB and 1PiB");
+    }
     f_.get(n, "smt_yield", h.smt_yield, 0, 1);
     f_.get_size(n, "llc_per_domain", h.llc_bytes_per_domain);
-    f_.get_duration(n, "sched_slice", h.sched_slice);
+    // The CPU model divides by the slice; below 100us it would switch tasks faster than the
+    // kernel's minimum granularity allows.
+    f_.get_duration(n, "sched_slice", h.sched_slice, Nanos{100'000});
     f_.get_duration(n, "local_memory_latency", h.local_memory_latency, Nanos{1});
     f_.get_duration(n, "remote_memory_latency", h.remote_memory_latency, Nanos{1});
+    if (h.remote_memory_latency < h.local_memory_latency) {
+      f_.error(n["remote_memory_latency"] ? n["remote_memory_latency"] : n["local_memory_latency"],
+               "remote_memory_latency " + format_duration(h.remote_memory_latency) +
+                   " is below local_memory_latency " + format_duration(h.local_memory_latency));
+    }
     if (h.numa_nodes > h.cores) f_.error(n["numa_nodes"], "numa_nodes exceeds cores");
     if (const auto d = n["disk"]) {
       if (f_.expect_map(d, "disk")) {
         f_.check_keys(d, kDiskKeys, "disk");
         f_.get(d, "random_iops", h.disk.random_iops, 1, 1e9);
-        uint64_t bw = static_cast<uint64_t>(h.disk.bandwidth_bps);
-        f_.get_size(d, "bandwidth", bw);
-        h.disk.bandwidth_bps = static_cast<double>(std::max<uint64_t>(bw, 1));
+        bandwidth(d, h.disk.bandwidth_bps);
         f_.get(d, "random_penalty", h.disk.random_penalty, 1, 1000);
         f_.get(d, "metadata_cost", h.disk.metadata_cost, 0.01, 1000);
         f_.get_duration(d, "base_latency", h.disk.base_latency);
@@ -142,12 +151,21 @@ class Loader {
     if (const auto l = n["network"]) {
       if (f_.expect_map(l, "network")) {
         f_.check_keys(l, kLinkKeys, "network");
-        uint64_t bw = static_cast<uint64_t>(h.link.bandwidth_bps);
-        f_.get_size(l, "bandwidth", bw);
-        h.link.bandwidth_bps = static_cast<double>(std::max<uint64_t>(bw, 1));
+        bandwidth(l, h.link.bandwidth_bps);
         f_.get(l, "queue_packets", h.link.queue_packets, 1, 1'000'000'000);
         f_.get(l, "mtu", h.link.mtu_bytes, 64, 65536);
       }
+    }
+  }
+
+  // A disk's or link's bandwidth: a size per second, more than 0.
+  void bandwidth(const YAML::Node& n, double& out_bps) {
+    uint64_t bw = 1;
+    f_.get_size(n, "bandwidth", bw);
+    if (bw == 0) {
+      f_.error(n["bandwidth"], "bandwidth must be more than 0");
+    } else if (n["bandwidth"]) {
+      out_bps = static_cast<double>(bw);
     }
   }
 
@@ -156,7 +174,7 @@ class Loader {
     f_.check_keys(n, kClassKeys, "class");
     c.where = where(n);
     f_.get(n, "name", c.name);
-    if (c.name.empty()) f_.error(n, "class needs a name");
+    if (c.name.empty() && !refused(n, "name")) f_.error(n, "class needs a name");
     if (const auto k = f_.get_choice(n, "kind", kClassKinds)) {
       c.kind = static_cast<WorkloadClassKind>(*k);
     }
@@ -176,18 +194,28 @@ class Loader {
   }
 
   void workload(const YAML::Node& raw, WorkloadSpec& w) {
-    if (!f_.expect_map(raw, "a workload")) return;
+    if (!f_.expect_map(raw, "a workload")) {
+      workload_nodes_.emplace_back();
+      return;
+    }
     // Problems about the workload as a whole point at where it is written; a merged node
     // ("<<: *anchor") has no position of its own.
-    const YAML::Node n = expand_merge(raw);
     f_.check_keys(raw, kWorkloadKeys, "workload");
+    const YAML::Node n = expand_merge(raw, kWorkloadKeys, "workload");
+    workload_nodes_.push_back(n);
     w.where = where(raw);
     f_.get(n, "name", w.name);
-    if (w.name.empty()) f_.error(raw, "workload needs a name");
+    if (w.name.empty() && !refused(n, "name")) f_.error(raw, "workload needs a name");
     f_.get(n, "class", w.class_name);
-    if (w.class_name.empty()) f_.error(raw, "workload '" + w.name + "' needs a class");
-    if (const auto k = f_.get_choice(n, "kind", kWorkloadKinds)) {
-      w.kind = static_cast<WorkloadKind>(*k);
+    if (w.class_name.empty() && !refused(n, "class")) {
+      f_.error(raw, "workload '" + w.name + "' needs a class");
+    }
+    // What a workload needs depends on its kind: with no valid kind, those checks would only
+    // add noise to the error about the kind.
+    const auto kind = f_.get_choice(n, "kind", kWorkloadKinds);
+    bool rate_reported = false;  // arrivals.rate was given but refused
+    if (kind) {
+      w.kind = static_cast<WorkloadKind>(*kind);
     } else if (!n["kind"]) {
       f_.error(raw, "workload '" + w.name + "' needs a kind");
     }
@@ -199,8 +227,8 @@ class Loader {
       if (const auto k = f_.get_choice(a, "process", kProcesses)) {
         w.arrivals.kind = static_cast<ArrivalKind>(*k);
       }
-      f_.get(a, "rate", w.arrivals.rate, 0, 1e9);
-      f_.get(a, "off_rate", w.arrivals.off_rate, 0, 1e9);
+      rate_reported = !request_rate(a, "rate", w.arrivals.rate);
+      request_rate(a, "off_rate", w.arrivals.off_rate);
       f_.get_duration(a, "on", w.arrivals.on, Nanos{1000});
       f_.get_duration(a, "off", w.arrivals.off, Nanos{1000});
       f_.get(a, "amplitude", w.arrivals.amplitude, 0, 1);
@@ -270,18 +298,32 @@ class Loader {
       f_.get_duration(b, "off", w.burst.off, Nanos{1000});
     }
     if (const auto s = n["settings"]; s && f_.expect_map(s, "settings")) settings(s, w.settings);
+    if (!kind) return;
     if (w.kind == WorkloadKind::kVideo) {
       // A video workload's requests are frames: streams x fps, each with a deadline.
       if (w.video.streams == 0)
         f_.error(raw, "video workload '" + w.name + "' needs video.streams");
-      if (!n["arrivals"]) w.arrivals.rate = w.video.streams * w.video.fps;
+      if (n["arrivals"]) {
+        f_.error(n["arrivals"], "video workload '" + w.name +
+                                    "' takes its frame rate from video.streams x video.fps; "
+                                    "remove arrivals");
+      }
+      w.arrivals = ArrivalSpec{};
+      w.arrivals.rate = w.video.streams * w.video.fps;
+      if (w.arrivals.rate > kMaxRequestsPerSecond) {
+        f_.error(n["video"] ? n["video"] : raw,
+                 "video workload '" + w.name + "': streams x fps is " +
+                     std::to_string(static_cast<uint64_t>(w.arrivals.rate)) +
+                     " frames/s, above the simulator's limit of 1000000 per workload");
+      }
       w.net.bytes_per_request = w.video.frame_bytes;
-      if (!n["network"] || !n["network"]["reliable"]) w.net.reliable = false;
+      const YAML::Node net = n["network"];
+      if (!net || !net.IsMap() || !net["reliable"]) w.net.reliable = false;
     }
     const bool request_driven = w.kind == WorkloadKind::kService ||
                                 w.kind == WorkloadKind::kManaged ||
-                                w.kind == WorkloadKind::kMetadata || w.kind == WorkloadKind::kVideo;
-    if (request_driven && w.arrivals.rate <= 0 && w.kind != WorkloadKind::kVideo) {
+                                w.kind == WorkloadKind::kMetadata;
+    if (request_driven && w.arrivals.rate <= 0 && !rate_reported) {
       f_.error(n["arrivals"] ? n["arrivals"] : raw,
                "workload '" + w.name + "' serves requests and needs arrivals.rate > 0");
     }
@@ -301,14 +343,21 @@ class Loader {
       f_.get(s, "cpu_weight", v, 1, 10000);
       t.cpu_weight = v;
     }
+    // cpu.max as the kernel bounds it: a period of 1ms..1s, a quota of at least 1ms.
     Nanos period{100'000'000};
-    f_.get_duration(s, "cpu_period", period, Nanos{1'000'000});
+    f_.get_duration(s, "cpu_period", period, Nanos{1'000'000}, Nanos{1'000'000'000});
     if (s["cpu_quota"]) {
       // Written in cores ("1.5" = one and a half CPUs), as config classes write it.
       double cores = 1;
       f_.get(s, "cpu_quota", cores, 0.01, 4096);
       t.cpu_period_us = static_cast<uint64_t>(period.count() / 1000);
       t.cpu_quota_us = static_cast<uint64_t>(cores * static_cast<double>(*t.cpu_period_us));
+      if (*t.cpu_quota_us < 1000) {
+        f_.error(s["cpu_quota"], "cpu_quota " + s["cpu_quota"].Scalar() + " of a " +
+                                     format_duration(period) + " cpu_period is " +
+                                     std::to_string(*t.cpu_quota_us) +
+                                     "us, below the kernel's 1ms minimum quota");
+      }
     } else if (s["cpu_period"]) {
       t.cpu_period_us = static_cast<uint64_t>(period.count() / 1000);
     }
@@ -322,8 +371,8 @@ class Loader {
       f_.get(s, "cpu_idle", idle);
       t.cpu_idle = idle;
     }
-    f_.get_list(s, "cpuset", t.cpuset_cpus);
-    f_.get_list(s, "mems", t.cpuset_mems);
+    f_.get_list(s, "cpuset", t.cpuset_cpus, host_.logical_cpus(), "CPU");
+    f_.get_list(s, "mems", t.cpuset_mems, host_.numa_nodes, "node");
     auto size = [&](const char* key, std::optional<uint64_t>& out) {
       if (!s[key]) return;
       uint64_t v = 0;
@@ -361,12 +410,98 @@ class Loader {
     return {f_.file(), m.is_null() ? 1 : m.line + 1, m.is_null() ? 1 : m.column + 1};
   }
 
+  // YAML merge keys ("<<: *anchor", "<<: [*a, *b]"), which yaml-cpp 0.7 leaves as a plain key.
+  // As the merge-key spec has it, the mapping's own keys win over merged ones and an earlier
+  // merged mapping wins over a later one; merged mappings may merge in turn. A merged mapping's
+  // keys are checked as the mapping's own are; a mapping that merges itself is an error.
+  YAML::Node expand_merge(const YAML::Node& map, const std::vector<std::string_view>& known,
+                          std::string_view what) {
+    if (!map.IsMap() || !map["<<"]) return map;
+    Merge m;
+    merge_into(map, known, what, m);
+    return m.out;
+  }
+
  private:
+  struct Merge {
+    YAML::Node out{YAML::NodeType::Map};
+    std::set<std::string> keys;  // keys already in `out`
+    std::set<int> done;          // mappings (by position) already merged
+    std::vector<int> path;       // the mappings being expanded, outermost first
+  };
+
+  void merge_into(const YAML::Node& map, const std::vector<std::string_view>& known,
+                  std::string_view what, Merge& m) {
+    std::optional<std::pair<YAML::Node, YAML::Node>> merge;  // the "<<" key and its value
+    for (const auto& kv : map) {
+      const std::string key = kv.first.Scalar();
+      if (key == "<<") {
+        if (!merge) merge.emplace(kv.first, kv.second);
+      } else if (m.keys.insert(key).second) {
+        m.out[key] = kv.second;
+      }
+    }
+    if (!merge) return;
+    const auto& [key, value] = *merge;
+    std::vector<YAML::Node> sources;
+    if (value.IsSequence()) {
+      for (const auto& v : value) sources.push_back(v);
+    } else {
+      sources.push_back(value);
+    }
+    m.path.push_back(map.Mark().pos);
+    for (const auto& from : sources) {
+      if (!from.IsMap()) {
+        f_.error(from.Mark().is_null() ? key : from,
+                 "<< must name a mapping (an alias such as *defaults) or a list of them");
+        continue;
+      }
+      const int id = from.Mark().pos;
+      if (std::find(m.path.begin(), m.path.end(), id) != m.path.end()) {
+        f_.error(key, "<< merges a mapping into itself");
+        continue;
+      }
+      if (!m.done.insert(id).second) continue;  // reached again: the first time won
+      if (m.path.size() > kMaxMergeDepth) {
+        f_.error(key, "merged mappings nest deeper than " + std::to_string(kMaxMergeDepth));
+        continue;
+      }
+      if (++merges_ > kMaxMerges) {
+        f_.error(key, "more than " + std::to_string(kMaxMerges) + " merged mappings in the file");
+        break;
+      }
+      if (checked_.insert(id).second) f_.check_keys(from, known, what);
+      merge_into(from, known, what, m);
+    }
+    m.path.pop_back();
+  }
+
+  // A request rate: at most what the simulator runs in reasonable time and memory. False when
+  // a problem was reported.
+  bool request_rate(const YAML::Node& map, const char* key, double& out) {
+    const YAML::Node n = map[key];
+    if (!n) return true;
+    const auto rate = n.IsScalar() ? parse_double(n.Scalar()) : std::nullopt;
+    if (rate && std::isfinite(*rate) && *rate > kMaxRequestsPerSecond) {
+      f_.error(n, std::string(key) + " " + n.Scalar() +
+                      " is above the simulator's limit of 1000000 requests/s per workload");
+      return false;
+    }
+    const size_t problems = f_.diagnostics().size();
+    f_.get(map, key, out, 0, kMaxRequestsPerSecond);
+    return f_.diagnostics().size() == problems;
+  }
+
   YamlFields& f_;
+  const HostSpec& host_;
+  std::vector<YAML::Node> workload_nodes_;
+  size_t merges_ = 0;      // merged mappings in the whole file
+  std::set<int> checked_;  // merged mappings whose keys have been checked
 };
 
 // Checks that need the whole scenario: names, class references, host topology.
-void cross_check(const YAML::Node& root, Scenario& s, YamlFields& f) {
+void cross_check(const YAML::Node& root, const std::vector<YAML::Node>& workload_nodes, Scenario& s,
+                 YamlFields& f) {
   std::set<std::string> class_names;
   std::vector<std::string_view> class_list;
   for (const auto& c : s.classes) {
@@ -380,7 +515,8 @@ void cross_check(const YAML::Node& root, Scenario& s, YamlFields& f) {
   const YAML::Node nodes = root["workloads"];
   for (size_t i = 0; i < s.workloads.size(); ++i) {
     const WorkloadSpec& w = s.workloads[i];
-    const YAML::Node n = expand_merge(nodes[i]);
+    const YAML::Node& n = workload_nodes[i];
+    if (!n.IsMap()) continue;  // already reported
     auto at = [&](const char* key) { return n[key] ? n[key] : nodes[i]; };
     if (!names.insert(w.name).second) {
       f.error_at(w.where.line, w.where.column, "duplicate workload '" + w.name + "'");
@@ -393,30 +529,15 @@ void cross_check(const YAML::Node& root, Scenario& s, YamlFields& f) {
       f.error(at("numa_node"), "numa_node " + std::to_string(w.numa_node) + " but the host has " +
                                    std::to_string(h.numa_nodes) + " node(s)");
     }
-    if (w.settings.cpuset_cpus) {
-      for (const uint32_t c : *w.settings.cpuset_cpus) {
-        if (c >= h.logical_cpus()) {
-          f.error(n["settings"] && n["settings"]["cpuset"] ? n["settings"]["cpuset"] : nodes[i],
-                  "cpuset names CPU " + std::to_string(c) + " but the host has " +
-                      std::to_string(h.logical_cpus()) + " CPUs");
-          break;
-        }
-      }
-    }
-    if (w.settings.cpuset_mems) {
-      for (const uint32_t m : *w.settings.cpuset_mems) {
-        if (m >= h.numa_nodes) {
-          f.error(n["settings"] && n["settings"]["mems"] ? n["settings"]["mems"] : nodes[i],
-                  "mems names node " + std::to_string(m) + " but the host has " +
-                      std::to_string(h.numa_nodes) + " node(s)");
-          break;
-        }
-      }
-    }
   }
   if (s.workloads.empty()) f.error(root, "a scenario needs at least one workload");
   if (s.quantum > s.control_period) {
-    f.error(root["quantum"] ? root["quantum"] : root, "quantum must not exceed control_period");
+    // Either may be the default: point at the one that is written.
+    const YAML::Node at = root["quantum"]          ? root["quantum"]
+                          : root["control_period"] ? root["control_period"]
+                                                   : root;
+    f.error(at, "quantum " + format_duration(s.quantum) + " must not exceed control_period " +
+                    format_duration(s.control_period));
   }
 }
 
@@ -447,7 +568,7 @@ ScenarioLoad load_scenario_text(std::string_view text, const std::string& file_n
     if (!root.IsMap()) {
       f.error(root, "a scenario must be a mapping with host, classes and workloads");
     } else {
-      Loader load(f);
+      Loader load(f, s.host);
       f.check_keys(root, kTopKeys, "scenario");
       f.get(root, "name", s.name);
       f.get(root, "description", s.description);
@@ -455,7 +576,7 @@ ScenarioLoad load_scenario_text(std::string_view text, const std::string& file_n
       f.get(root, "seed", s.seed, 0, UINT64_MAX);
       f.get_duration(root, "quantum", s.quantum, Nanos{100'000});
       f.get_duration(root, "control_period", s.control_period, Nanos{1'000'000});
-      if (s.name.empty()) f.error(root, "a scenario needs a name");
+      if (s.name.empty() && !refused(root, "name")) f.error(root, "a scenario needs a name");
       if (const auto h = root["host"]) {
         load.host(h, s.host);
       } else {
@@ -472,7 +593,7 @@ ScenarioLoad load_scenario_text(std::string_view text, const std::string& file_n
         f.error(workloads ? workloads : root, "workloads must be a list");
       } else {
         for (const auto& w : workloads) load.workload(w, s.workloads.emplace_back());
-        cross_check(root, s, f);
+        cross_check(root, load.workload_nodes(), s, f);
       }
     }
   } catch (const YAML::Exception& e) {
@@ -485,8 +606,8 @@ ScenarioLoad load_scenario_text(std::string_view text, const std::string& file_n
 }
 
 ScenarioLoad load_scenario_file(const std::string& path) {
-  constexpr size_t kMaxScenarioBytes = size_t{1} << 20;  // the shipped ones are a few KiB
-  auto text = read_regular_file(path, kMaxScenarioBytes);
+  constexpr size_t kMaxFileBytes = size_t{1} << 20;  // the shipped ones are a few KiB
+  auto text = read_regular_file(path, kMaxFileBytes);
   if (!text) {
     ScenarioLoad out;
     out.diagnostics.push_back(

@@ -1,6 +1,7 @@
 // yaml-cpp marks are 0-based; diagnostics are 1-based like editors.
 #include "dwae/sim/yaml_fields.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -40,6 +41,8 @@ void YamlFields::error(const YAML::Node& at, std::string message) {
 }
 
 void YamlFields::error_at(int line, int column, std::string message) {
+  const std::string key = std::to_string(line) + ":" + std::to_string(column) + ":" + message;
+  if (!reported_.insert(key).second) return;
   diagnostics_.push_back({{file_, line, column}, std::move(message)});
 }
 
@@ -51,12 +54,15 @@ bool YamlFields::expect_map(const YAML::Node& node, std::string_view what) {
 
 void YamlFields::check_keys(const YAML::Node& map, const std::vector<std::string_view>& known,
                             std::string_view where) {
+  std::set<std::string> seen;
   for (const auto& kv : map) {
     const std::string key = kv.first.Scalar();
     bool found = false;
     for (const auto k : known) found = found || k == key;
     if (!found) {
       error(kv.first, "unknown key '" + key + "' in " + std::string(where) + suggest(key, known));
+    } else if (!seen.insert(key).second) {
+      error(kv.first, "key '" + key + "' is given twice in " + std::string(where));
     }
   }
 }
@@ -66,6 +72,10 @@ void YamlFields::get(const YAML::Node& map, const char* key, std::string& out) {
   if (!n) return;
   if (!n.IsScalar()) {
     error(n, std::string(key) + " must be a string");
+    return;
+  }
+  if (!is_utf8(n.Scalar())) {
+    error(n, std::string(key) + " must be UTF-8 text");
     return;
   }
   out = n.Scalar();
@@ -121,7 +131,7 @@ void YamlFields::get(const YAML::Node& map, const char* key, uint32_t& out, uint
 }
 
 void YamlFields::get_duration(const YAML::Node& map, const char* key, std::chrono::nanoseconds& out,
-                              std::chrono::nanoseconds min) {
+                              std::chrono::nanoseconds min, std::chrono::nanoseconds max) {
   const YAML::Node n = map[key];
   if (!n) return;
   if (!n.IsScalar()) {
@@ -133,6 +143,8 @@ void YamlFields::get_duration(const YAML::Node& map, const char* key, std::chron
     error(n, std::string(key) + ": " + d.error().message);
   } else if (*d < min) {
     error(n, std::string(key) + " must be at least " + format_duration(min));
+  } else if (*d > max) {
+    error(n, std::string(key) + " must be at most " + format_duration(max));
   } else {
     out = *d;
   }
@@ -150,25 +162,41 @@ void YamlFields::get_size(const YAML::Node& map, const char* key, uint64_t& out)
 }
 
 void YamlFields::get_list(const YAML::Node& map, const char* key,
-                          std::optional<std::vector<uint32_t>>& out) {
+                          std::optional<std::vector<uint32_t>>& out, uint32_t count,
+                          std::string_view unit) {
   const YAML::Node n = map[key];
   if (!n) return;
-  std::vector<uint32_t> list;
+  // One flag per id the host has: however long the text, no more than `count` entries.
+  std::vector<bool> named(count, false);
   const std::string text = n.IsScalar() ? n.Scalar() : "";
   bool ok = n.IsScalar() && !text.empty();
-  for (const auto part : split(text, ',')) {
+  // An empty part ("0,,2", "0-3,") is a mistake, not nothing.
+  for (const auto part : split(text, ',', /*skip_empty=*/false)) {
+    if (!ok) break;
     const auto dash = part.find('-');
     const auto lo = parse_uint64(part.substr(0, dash));
     const auto hi = dash == std::string_view::npos ? lo : parse_uint64(part.substr(dash + 1));
-    if (!lo || !hi || *hi < *lo || *hi > 4095) {
+    if (!lo || !hi || *hi < *lo) {
       ok = false;
-      break;
+    } else if (*hi >= count) {
+      const std::string host_has = count == 1
+                                       ? std::string(unit) + " 0"
+                                       : std::string(unit) + "s 0-" + std::to_string(count - 1);
+      error(n, std::string(key) + " names " + std::string(unit) + " " +
+                   std::to_string(std::max<uint64_t>(*lo, count)) + " but the host has " +
+                   host_has);
+      return;
+    } else {
+      for (uint64_t i = *lo; i <= *hi; ++i) named[i] = true;
     }
-    for (uint64_t i = *lo; i <= *hi; ++i) list.push_back(static_cast<uint32_t>(i));
   }
   if (!ok) {
     error(n, std::string(key) + " must be a list such as 0-3,8");
     return;
+  }
+  std::vector<uint32_t> list;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (named[i]) list.push_back(i);
   }
   out = std::move(list);
 }

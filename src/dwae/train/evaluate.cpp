@@ -64,8 +64,9 @@ Result<std::vector<ScenarioScores>> evaluate_policies(const std::vector<sim::Sce
       const sim::Scenario& scenario = scenarios[i / kPolicies.size()];
       auto policy = sim::make_policy(kPolicies[i % kPolicies.size()], scenario, model_path);
       if (!policy) continue;
-      const sim::Report report = sim::run_scenario(scenario, **policy);
-      PolicyScore s = score(report);
+      const auto report = sim::run_scenario(scenario, **policy);
+      if (!report) continue;
+      PolicyScore s = score(*report);
       // The same run again under the trainer's meter (deterministic: same decisions).
       auto again = sim::make_policy(kPolicies[i % kPolicies.size()], scenario, model_path);
       if (again) policy_reward(scenario, **again, weights, &s.reward);
