@@ -208,9 +208,11 @@ int run_agent(const AgentOptions& options) {
   if (options.period) cfg.agent.period = *options.period;
   if (options.metrics_address) cfg.agent.metrics_address = *options.metrics_address;
   if (options.state_dir) cfg.agent.state_dir = *options.state_dir;
-  if (cfg.agent.period < std::chrono::milliseconds(50)) {
-    std::fprintf(stderr, "period %s is below the 50ms minimum\n",
-                 format_duration(cfg.agent.period).c_str());
+  if (cfg.agent.period < config::kMinAgentPeriod || cfg.agent.period > config::kMaxAgentPeriod) {
+    std::fprintf(stderr, "period %s is outside %s .. %s\n",
+                 format_duration(cfg.agent.period).c_str(),
+                 format_duration(config::kMinAgentPeriod).c_str(),
+                 format_duration(config::kMaxAgentPeriod).c_str());
     return kExitBadInput;
   }
   // A descriptor per statistics file of every watched cgroup: as many as the host allows.
@@ -438,7 +440,7 @@ int run_agent(const AgentOptions& options) {
         }
         const Nanos new_period = next_cfg.agent.period;
         next_cfg.agent = kept;
-        if (!options.period && new_period >= std::chrono::milliseconds(50)) {
+        if (!options.period && new_period >= config::kMinAgentPeriod) {
           next_cfg.agent.period = new_period;
         }
         host.set_config(next_cfg);

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "dwae/common/units.h"
+#include "dwae/config/config.h"
+#include "dwae/sim/scenario.h"
 
 namespace dwae::cli {
 
@@ -17,14 +19,14 @@ struct PeriodBounds {
   const char* setting;  // the file setting with these bounds, for the message
 };
 
-// A config's agent.period, as config/validate.cpp checks it and docs/config.md documents it.
-inline constexpr PeriodBounds kAgentPeriodBounds{std::chrono::milliseconds(50),
-                                                 std::chrono::seconds(10), "agent.period"};
+// A config's agent.period (config/validate.cpp, docs/config.md).
+inline constexpr PeriodBounds kAgentPeriodBounds{config::kMinAgentPeriod, config::kMaxAgentPeriod,
+                                                 "agent.period"};
 
-// A scenario's control_period, as sim/scenario_loader.cpp checks it: at least 1 ms and at least
-// the scenario's quantum; no upper bound.
+// A scenario's control_period (sim/scenario_loader.cpp): at least kMinControlPeriod and at
+// least the scenario's quantum; no upper bound.
 inline PeriodBounds scenario_period_bounds(std::chrono::nanoseconds quantum) {
-  return {std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(1), quantum),
+  return {std::max<std::chrono::nanoseconds>(sim::kMinControlPeriod, quantum),
           std::chrono::nanoseconds::max(),
           "the scenario's control_period: at least 1ms and its quantum"};
 }

@@ -106,8 +106,12 @@ struct PolicyConfig {
   SourceLocation model_where;  // where `model` is written, for a diagnostic about the file
 };
 
+// The bounds of agent.period (and of `dwae run --period`, which overrides it).
+inline constexpr Nanos kMinAgentPeriod = std::chrono::milliseconds(50);
+inline constexpr Nanos kMaxAgentPeriod = std::chrono::seconds(10);
+
 struct AgentConfig {
-  Nanos period = std::chrono::milliseconds(200);  // 50ms .. 10s
+  Nanos period = std::chrono::milliseconds(200);  // kMinAgentPeriod .. kMaxAgentPeriod
   bool dry_run = false;
   // Absolute directories under /sys/fs/cgroup; the agent writes nowhere else.
   std::vector<std::string> cgroup_roots{"/sys/fs/cgroup"};

@@ -172,8 +172,10 @@ class Validator {
   void agent(const RawAgent& raw, AgentConfig& out) {
     if (raw.period.has()) {
       const auto period = *raw.period;
-      if (period < std::chrono::milliseconds(50) || period > std::chrono::seconds(10)) {
-        problems_.add(raw.period.value_pos, "'period' must be between 50ms and 10s (got " +
+      if (period < kMinAgentPeriod || period > kMaxAgentPeriod) {
+        problems_.add(raw.period.value_pos, "'period' must be between " +
+                                                format_duration(kMinAgentPeriod) + " and " +
+                                                format_duration(kMaxAgentPeriod) + " (got " +
                                                 format_duration(period) + ")");
       } else {
         out.period = period;

@@ -143,6 +143,10 @@ struct ClassSpec {
   config::SourceLocation where;
 };
 
+// The shortest control_period a scenario (or `dwae record --period` over it) may ask for; it
+// must also be at least the quantum.
+inline constexpr Nanos kMinControlPeriod{1'000'000};
+
 struct Scenario {
   std::string name;
   std::string description;

@@ -575,7 +575,7 @@ ScenarioLoad load_scenario_text(std::string_view text, const std::string& file_n
       f.get_duration(root, "duration", s.duration, Nanos{1'000'000});
       f.get(root, "seed", s.seed, 0, UINT64_MAX);
       f.get_duration(root, "quantum", s.quantum, Nanos{100'000});
-      f.get_duration(root, "control_period", s.control_period, Nanos{1'000'000});
+      f.get_duration(root, "control_period", s.control_period, kMinControlPeriod);
       if (s.name.empty() && !refused(root, "name")) f.error(root, "a scenario needs a name");
       if (const auto h = root["host"]) {
         load.host(h, s.host);
