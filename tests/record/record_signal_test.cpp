@@ -19,21 +19,7 @@ namespace dwae::record {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Exit code of `pid`, or -1 (after killing it) when it has not ended within `limit`.
-int wait_exit(pid_t pid, std::chrono::seconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-  return -1;
-}
+using test::wait_exit;
 
 off_t file_size(const std::string& path) {
   struct stat st {};

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "dwae/common/clock.h"
+#include "dwae/sim/scenario.h"
 #include "dwae/sim/sim_host.h"
 #include "dwae/sim/water_fill.h"
 #include "sim/sim_support.h"
@@ -188,6 +189,35 @@ TEST(CpuShares, AnOverloadedServiceUsesItsThreadsCpusAndItsQueueIsBounded) {
   // The longest wait is a full backlog's work on two threads: 4,096 x 1 ms / 2.
   EXPECT_LT(m.latency.quantile(0.999), 2.3e9);
   EXPECT_GT(m.latency.quantile(0.5), 1.5e9);
+}
+
+// A request refused at a full backlog was never accepted: it does no I/O. A metadata service
+// (3 disk operations per request) offered five times what its one thread can serve would
+// otherwise load the disk with the refused requests' operations (11,400 a second, past the
+// default disk's 13,333 metadata operations a second with the served ones) and its latency
+// would grow past what the backlog alone explains (4,096 requests x 1 ms).
+TEST(CpuShares, ARefusedRequestDoesNoIo) {
+  const auto load = load_scenario_text(R"(name: refused
+duration: 20s
+host: {cores: 4, smt: 1, numa_nodes: 1, memory: 8GiB}
+classes: [{name: web, kind: latency-sensitive, p99: 10ms}]
+workloads:
+  - name: meta
+    class: web
+    kind: metadata
+    threads: 1
+    arrivals: {process: poisson, rate: 5000}
+    service: {distribution: constant, mean: 1ms}
+    io: {pattern: metadata, ops_per_request: 3}
+)",
+                                       "refused.yaml");
+  ASSERT_TRUE(load.scenario);
+  ManualClock clock;
+  SimHost host(*load.scenario, clock);
+  host.run_until(load.scenario->duration);
+  const auto& m = host.metrics().classes[0];
+  EXPECT_GT(m.requests_failed, 50'000u);
+  EXPECT_LT(m.latency.quantile(0.99), 4.6e9);
 }
 
 TEST(CpuContention, WakeupDelayComesFromCompetitorsAndCpuIdleRemovesIt) {

@@ -2,10 +2,12 @@
 #include "support/process.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <stdexcept>
+#include <thread>
 
 #include "support/temp_dir.h"
 
@@ -48,6 +50,20 @@ pid_t start_process(const std::vector<std::string>& argv, const std::string& out
 
 std::string dwae_binary() {
   return std::string(DWAE_BINARY_DIR) + "/dwae";
+}
+
+int wait_exit(pid_t pid, std::chrono::seconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
 }
 
 }  // namespace dwae::test

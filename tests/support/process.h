@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ ProcessResult run_process(const std::vector<std::string>& argv);
 // pid (the caller waits for it).
 pid_t start_process(const std::vector<std::string>& argv, const std::string& out_path,
                     const std::string& err_path);
+
+// Waits for `pid` (one start_process gave) up to `limit`: its exit code (128 + signal when a
+// signal ended it), or -1 after killing it when it had not ended in time.
+int wait_exit(pid_t pid, std::chrono::seconds limit);
 
 // Path of the dwae binary of this build.
 std::string dwae_binary();

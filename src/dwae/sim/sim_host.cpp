@@ -839,7 +839,17 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
         ++failed;
       } else {
         const double work = arrival.work_ns;
+        // Drawn even for a refused arrival: later draws do not depend on what was refused.
         const double wake = wake_max > 0 ? w.wakeup_rng.uniform() * wake_max : 0;
+        if (w.queue.in_system() >= kMaxInSystem) {
+          // Requests done by now leave first; a request still refused was never accepted: it
+          // costs no CPU, sends nothing and does no I/O.
+          w.queue.complete_until(a, on_done);
+          if (w.queue.in_system() >= kMaxInSystem) {
+            ++failed;
+            continue;
+          }
+        }
         double extra = 0;
         if (metadata) {
           extra += ops_per_request * io_latency;
@@ -849,10 +859,6 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
           extra += net_delay;
           net_offered += bytes_per_request;
           net_rx += 512;
-        }
-        if (w.queue.in_system() >= kMaxInSystem) {
-          ++failed;  // the listen backlog is full: refused
-          continue;
         }
         if (w.queue.arrive(a, work, wake, extra, deadline, on_done)) {
           const double stretch = thread_share > 0 ? work / cpu_speed * stretch_per_cpu_ns : 0;
