@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "dwae/agent/json_fields.h"
+#include "dwae/common/file.h"
 #include "dwae/common/strings.h"
 #include "dwae/hostfs/parsers.h"
 
@@ -267,14 +268,6 @@ namespace {
 // is counted as unreadable without being held whole.
 constexpr size_t kMaxAuditLineBytes = size_t{1} << 20;
 
-struct FdCloser {
-  explicit FdCloser(int descriptor) : fd(descriptor) {}
-  int fd;
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  ~FdCloser() { ::close(fd); }
-};
-
 // Calls on_line(line) for each line of the audit file `path` (the last one also when it has no
 // newline) and on_overlong() for each line past kMaxAuditLineBytes. Sets `found` when the file
 // exists: FILE.1 is absent until the first rotation. What is not a regular file (a directory,
@@ -285,27 +278,18 @@ template <typename OnLine, typename OnOverlong>
 Status read_audit_lines(const std::string& path, bool only_if_regular, bool& found, OnLine on_line,
                         OnOverlong on_overlong) {
   found = false;
-  // O_NONBLOCK: opening a FIFO with no writer returns at once (and is then refused).
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) return Status::success();
-    return Error::from_errno("opening audit log " + path, err);
-  }
-  const FdCloser closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return Error::from_errno("stat audit log " + path, errno);
-  if (!S_ISREG(st.st_mode)) {
-    if (only_if_regular) return Status::success();
-    return Error{"audit log " + path +
-                 (S_ISDIR(st.st_mode) ? ": is a directory" : ": not a regular file")};
+  auto file = RegularFile::open(path);
+  if (!file) {
+    if (is_missing(file.error())) return Status::success();
+    if (only_if_regular && is_not_regular_file(file.error())) return Status::success();
+    return Error{"audit log " + file.error().message};
   }
   found = true;
   std::string buffer(size_t{64} << 10, '\0');
   std::string line;
   bool overlong = false;  // within a line past the limit: its bytes are dropped
   for (;;) {
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    const ssize_t n = ::read(file->get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Error::from_errno("reading audit log " + path, errno);
     if (n == 0) break;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 namespace dwae {
 namespace {
@@ -37,7 +38,7 @@ Result<std::string> read_file(const std::string& path) {
   return read_fd(fd, path);
 }
 
-Result<std::string> read_regular_file(const std::string& path, size_t max_bytes) {
+Result<RegularFile> RegularFile::open(const std::string& path) {
   // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return Error::from_errno("open " + path, errno);
@@ -47,37 +48,58 @@ Result<std::string> read_regular_file(const std::string& path, size_t max_bytes)
     ::close(fd);
     return Error::from_errno("stat " + path, err);
   }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    const bool dir = S_ISDIR(st.st_mode);
+    Error e{path + (dir ? ": is a directory" : ": not a regular file")};
+    e.errno_value = dir ? EISDIR : EINVAL;
+    return e;
+  }
+  return RegularFile(fd, static_cast<uint64_t>(st.st_size));
+}
+
+RegularFile::RegularFile(RegularFile&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), size_(other.size_) {}
+
+RegularFile& RegularFile::operator=(RegularFile&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    size_ = other.size_;
+  }
+  return *this;
+}
+
+RegularFile::~RegularFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool is_not_regular_file(const Error& error) {
+  return error.errno_value == EISDIR || error.errno_value == EINVAL;
+}
+
+Result<std::string> read_regular_file(const std::string& path, size_t max_bytes) {
+  auto file = RegularFile::open(path);
+  if (!file) return file.error();
   const auto too_large = [&] {
     return Error{path + ": too large (the limit is " + std::to_string(max_bytes) + " bytes)"};
   };
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Error{path + (S_ISDIR(st.st_mode) ? ": is a directory" : ": not a regular file")};
-  }
-  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    ::close(fd);
-    return too_large();
-  }
+  if (file->size_at_open() > max_bytes) return too_large();
   // Sized from the file, not the limit; it may grow while it is read: at most one byte past
   // the limit is read to tell.
-  std::string out(static_cast<size_t>(st.st_size) + 1, '\0');
+  std::string out(static_cast<size_t>(file->size_at_open()) + 1, '\0');
   size_t used = 0;
   for (;;) {
     if (used == out.size()) {
       if (out.size() > max_bytes) break;
       out.resize(std::min(max_bytes + 1, out.size() * 2));
     }
-    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    const ssize_t n = ::read(file->get(), out.data() + used, out.size() - used);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return Error::from_errno("read " + path, err);
-    }
+    if (n < 0) return Error::from_errno("read " + path, errno);
     if (n == 0) break;
     used += static_cast<size_t>(n);
   }
-  ::close(fd);
   if (used > max_bytes) return too_large();
   out.resize(used);
   return out;

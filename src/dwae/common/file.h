@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,10 +16,30 @@ namespace dwae {
 
 // Reads a whole file. Fails with errno_value set on any system-call error.
 Result<std::string> read_file(const std::string& path);
-// Reads a file that an operator names (a config, a scenario, a model, a saved result, a status
-// file) whole. Refuses what is not a regular file (a FIFO would block, /dev/zero never ends) and
-// a file over `max_bytes`, each with a message that says so; never reads more than
-// `max_bytes` + 1 bytes.
+// A file that an operator names (a config, a scenario, a model, a saved result, a status file,
+// the audit log), open for reading. `open` refuses what is not a regular file (a FIFO would
+// block, /dev/zero never ends, a directory is no file) with a message that says which and
+// errno_value EISDIR or EINVAL (is_not_regular_file); an absent one fails as is_missing.
+class RegularFile {
+ public:
+  static Result<RegularFile> open(const std::string& path);
+  RegularFile(RegularFile&& other) noexcept;
+  RegularFile& operator=(RegularFile&& other) noexcept;
+  RegularFile(const RegularFile&) = delete;
+  RegularFile& operator=(const RegularFile&) = delete;
+  ~RegularFile();
+  int get() const { return fd_; }
+  uint64_t size_at_open() const { return size_; }
+
+ private:
+  RegularFile(int fd, uint64_t size) : fd_(fd), size_(size) {}
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+bool is_not_regular_file(const Error& error);
+
+// Reads such a file whole, refusing one over `max_bytes` (never reading more than
+// `max_bytes` + 1 bytes).
 Result<std::string> read_regular_file(const std::string& path, size_t max_bytes);
 // Reads `name` relative to an open directory descriptor (saves path walks when many files of
 // one cgroup directory are read).
