@@ -37,7 +37,7 @@ const char* unit_of(WorkloadKind kind) {
 std::string refused_fields(const ApplyReport& report) {
   std::string out;
   for (const auto& f : report.fields) {
-    if (f.ok || f.message.rfind("not applied:", 0) == 0) continue;
+    if (f.ok || f.message == kNotAppliedWithTheRest) continue;
     out += (out.empty() ? "" : "; ") + std::string("workload '") + f.workload + "'" +
            (f.field.empty() ? "" : ": " + f.field) + ": " + f.message;
   }

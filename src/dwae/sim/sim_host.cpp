@@ -331,7 +331,7 @@ void SimHost::set_targets(WorkloadState& w, const ResourceTargets& t, const std:
     for (size_t i = first; i < report.fields.size(); ++i) {
       if (report.fields[i].ok) {
         report.fields[i].ok = false;
-        report.fields[i].message = "not applied: another field of this workload was rejected";
+        report.fields[i].message = kNotAppliedWithTheRest;
       }
     }
     ++report.workloads_failed;

@@ -20,6 +20,11 @@
 
 namespace dwae::sim {
 
+// The message of a field that passed its own check but was not applied because another field
+// of the same workload was refused (apply() is one transaction per workload).
+inline constexpr const char* kNotAppliedWithTheRest =
+    "not applied: another field of this workload was rejected";
+
 class SimHost final : public HostSource, public Actuator {
  public:
   // `scenario` must outlive the host.
