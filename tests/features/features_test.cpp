@@ -50,6 +50,42 @@ TEST(FeaturesDerive, RatesFromTwoCumulativeSamples) {
   EXPECT_LT(t.runq_p99_ns, 1'048'576.0);
 }
 
+// A sample whose run-queue delay is not observed (no eBPF scheduling programs, or a cgroup
+// outside their hierarchy) may still carry a histogram, e.g. one left from before the source
+// stopped: it is not read. The delay counts as 0, like every other unobserved signal, and the
+// policies go by PSI, which is still there.
+TEST(FeaturesDerive, AnUnobservedRunQueueDelayIsNotReadFromTheHistogram) {
+  WorkloadSample now = busy_sample(2);
+  WorkloadSample prev = busy_sample(1);
+  now.has_runq_delay = false;
+  prev.has_runq_delay = false;
+  const Tick t = derive(now, prev, kTick);
+  EXPECT_EQ(t.runq_p99_ns, 0);
+  EXPECT_DOUBLE_EQ(t.cpu_cores, 2.0);
+  EXPECT_DOUBLE_EQ(t.psi_cpu_some, 0.25);
+
+  // The same through the tracker, over several ticks: no run-queue feature moves.
+  std::vector<WorkloadInfo> infos(1);
+  infos[0].name = "w";
+  FeatureTracker tracker(HostContext{});
+  size_t vectors = 0;
+  for (uint64_t i = 1; i <= 5; ++i) {
+    HostSample s;
+    s.at = kTick * static_cast<int64_t>(i);
+    s.cpus = 8;
+    s.workloads.push_back(busy_sample(i));
+    s.workloads.back().has_runq_delay = false;
+    for (const auto& e : tracker.update(s, infos)) {
+      ++vectors;
+      EXPECT_EQ(get(e.features, Feature::kRunqP99), 0) << i;
+      EXPECT_EQ(get(e.features, Feature::kRunqP99P95), 0) << i;
+      EXPECT_EQ(get(e.features, Feature::kRunqP99Trend), 0) << i;
+      EXPECT_DOUBLE_EQ(get(e.features, Feature::kPsiCpuSome), 0.25) << i;
+    }
+  }
+  EXPECT_EQ(vectors, 4u);
+}
+
 TEST(FeaturesDerive, ZeroOrNegativeTimeGivesNoRates) {
   const Tick t = derive(busy_sample(2), busy_sample(1), Nanos{0});
   EXPECT_EQ(t.cpu_cores, 0);
