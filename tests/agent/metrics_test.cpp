@@ -104,6 +104,30 @@ TEST(Metrics, QuantilesCoverOnlyTheRecentWindow) {
   EXPECT_LT(p99, 8.2e-6);
 }
 
+// A workload whose run-queue delay is not observed has no run-queue series at all: no quantile
+// made from an empty (or stale) histogram, no count of 0, and no sum either, although without
+// eBPF the sample carries schedstat's run-delay total (a level with no wait count to go with it).
+TEST(Metrics, AWorkloadWithoutRunQueueDelayHasNoRunQueueSeries) {
+  Metrics m;
+  TickResult t = tick_with_two_workloads();
+  WorkloadSample& batch = t.sample.workloads[1];
+  ASSERT_EQ(batch.name, "batch");
+  batch.has_runq_delay = false;
+  batch.runq_delay_total_ns = 5'000'000'000;
+  batch.runq_delay_ns.add(2'000'000, 40);
+  m.observe(t);
+  batch.runq_delay_ns.add(2'000'000, 40);
+  m.observe(t);
+  const std::string text = m.render();
+  const std::string be = R"(workload="batch",class="best-effort")";
+  EXPECT_TRUE(contains(text, "dwae_workload_cpu_usage_seconds_total{" + be + "} 0\n")) << text;
+  EXPECT_TRUE(contains(text, "# TYPE dwae_workload_runqueue_delay_seconds summary\n")) << text;
+  EXPECT_TRUE(contains(text, "dwae_workload_runqueue_delay_seconds_count{workload=\"web")) << text;
+  EXPECT_FALSE(contains(text, "dwae_workload_runqueue_delay_seconds{" + be)) << text;
+  EXPECT_FALSE(contains(text, "dwae_workload_runqueue_delay_seconds_sum{" + be)) << text;
+  EXPECT_FALSE(contains(text, "dwae_workload_runqueue_delay_seconds_count{" + be)) << text;
+}
+
 TEST(Metrics, FailedTicksCountAndKeepTheLastWorkloads) {
   Metrics m;
   m.observe(tick_with_two_workloads());
