@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -170,6 +171,74 @@ TEST_F(RealHostTest, ACgroupMadeAgainAtTheSamePathIsCountedAsTheNewCgroup) {
   EXPECT_TRUE(sampled);
   EXPECT_GT(host.generation(), generation);
   EXPECT_GT(wakeups, 0u) << "run-queue counts stayed with the removed cgroup";
+}
+
+// The eBPF scheduling programs count waits by the cpu cgroup (v1) or the v2 cgroup of the
+// task. A workload with no directory there (here: a cgroup made in the memory hierarchy alone)
+// is sampled, but claims no run-queue delay, while one beside it that has a directory does.
+TEST_F(RealHostTest, AWorkloadOutsideTheSchedulingHierarchyHasNoRunQueueDelay) {
+  const auto* memory = sandbox_.mount_for("memory");
+  if (memory == nullptr || memory->v2 ||
+      std::find(memory->controllers.begin(), memory->controllers.end(), "cpu") !=
+          memory->controllers.end()) {
+    GTEST_SKIP() << "no v1 memory hierarchy apart from the cpu one: every cgroup is in the "
+                    "scheduling hierarchy here";
+  }
+  sandbox_.create_only_in("memory", "w-memory-only");
+  RealHostOptions options;
+  const auto made = make_host(options);
+  RealHost& host = *made;
+  const auto* sched = host.telemetry().find("bpf:sched");
+  if (sched == nullptr || !sched->active) {
+    GTEST_SKIP() << "eBPF scheduling telemetry is off here: "
+                 << (sched == nullptr ? "absent" : sched->detail);
+  }
+  ASSERT_EQ(discovered(host), 2u);
+  sample(host);
+  auto s = host.sample();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->workloads.size(), 2u);
+  for (const WorkloadSample& w : s->workloads) {
+    if (w.name.ends_with("/w-memory-only") || w.name == "w-memory-only") {
+      EXPECT_FALSE(w.has_runq_delay) << w.name;
+      EXPECT_EQ(w.runq_delay_ns.total(), 0u) << w.name;
+      EXPECT_EQ(w.runq_delay_total_ns, 0u) << w.name;
+    } else {
+      EXPECT_TRUE(w.has_runq_delay) << w.name;
+    }
+  }
+}
+
+// Without eBPF no workload claims a run-queue histogram; the run-delay total is schedstat's,
+// summed over the workload's threads.
+TEST_F(RealHostTest, WithoutEbpfNoWorkloadClaimsARunQueueDelay) {
+  RealHostOptions options;
+  options.use_bpf = false;
+  const auto made = make_host(options);
+  RealHost& host = *made;
+  const auto* task_schedstat = host.telemetry().find("files:task-schedstat");
+  const bool schedstat = task_schedstat != nullptr && task_schedstat->active;
+  ASSERT_EQ(discovered(host), 1u);
+  // A process in the workload that wakes up 200 times a second for 3 s.
+  const pid_t waker = sandbox_.spawn(
+      {"/bin/sh", "-c", "i=0; while [ $i -lt 600 ]; do sleep 0.005; i=$((i+1)); done"}, "w1");
+  uint64_t run_delay_ns = 0;
+  for (int i = 0; i < 10 && run_delay_ns == 0; ++i) {
+    ::usleep(200'000);
+    auto s = host.sample();
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    ASSERT_EQ(s->workloads.size(), 1u);
+    const WorkloadSample& w = s->workloads[0];
+    EXPECT_FALSE(w.has_runq_delay);
+    EXPECT_EQ(w.runq_delay_ns.total(), 0u);
+    run_delay_ns = w.runq_delay_total_ns;
+  }
+  sandbox_.kill(waker);
+  if (schedstat) {
+    EXPECT_GT(run_delay_ns, 0u) << "no schedstat run delay for a process that woke 600 times";
+  } else {
+    EXPECT_EQ(run_delay_ns, 0u);
+  }
 }
 
 // A walk that fails once the host has workloads (here: no descriptor left to list a

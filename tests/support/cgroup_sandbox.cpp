@@ -177,6 +177,15 @@ void CgroupSandbox::create(const std::string& child) {
   }
 }
 
+void CgroupSandbox::create_only_in(const std::string& controller, const std::string& child) {
+  if (mount_for(controller) == nullptr) throw std::runtime_error("no hierarchy for " + controller);
+  const std::string d = dir(controller, child);
+  if (::mkdir(d.c_str(), 0755) != 0) {
+    throw std::runtime_error("mkdir " + d + ": " + std::strerror(errno));
+  }
+  children_.push_back(child);
+}
+
 void CgroupSandbox::remove(const std::string& child) {
   for (const auto& m : mounts_) {
     const std::string d = m.mount_point + join_path(m.own_path, name_) + "/" + child;

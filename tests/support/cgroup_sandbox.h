@@ -38,6 +38,9 @@ class CgroupSandbox {
   // Creates <sandbox>/<child> in every hierarchy (cpuset children get their parent's cpus and
   // mems so that tasks can join).
   void create(const std::string& child);
+  // Creates <sandbox>/<child> in the hierarchy of `controller` alone (removed on destruction
+  // like the others): a cgroup that other hierarchies do not have.
+  void create_only_in(const std::string& controller, const std::string& child);
   // Removes <sandbox>/<child> (which must hold no process and no child) in every hierarchy, as
   // `systemctl stop` leaves it; create() makes it again at the same paths (new cgroups).
   void remove(const std::string& child);
