@@ -626,12 +626,15 @@ void SimHost::step_cpu(double dt, const StepTotals& totals) {
   const double slice = static_cast<double>(h.sched_slice.count());
   const double smt = smt_speed(used);
   const bool llc = any_llc_sensitive_;
+  // The speeds follow from the SMT factor and the topology alone: recomputed when either changed.
+  const bool speeds = !llc && smt != speeds_smt_;
+  speeds_smt_ = llc ? -1 : smt;
   double held_back = 0;
   for (size_t i = 0; i < n; ++i) {
     auto& w = *workloads_[i];
     w.allocation = allocation_[i];
     held_back += std::max(0.0, w.demand - w.allocation);
-    if (!llc) w.hw_speed = (1.0 - (1.0 - smt) * (1.0 - w.sibling_free_share)) * w.numa_speed;
+    if (speeds) w.hw_speed = (1.0 - (1.0 - smt) * (1.0 - w.sibling_free_share)) * w.numa_speed;
     // Thread shares and wakeup waits are read by request-driven workloads only.
     if (!w.request_driven) continue;
     const int tier = w.idle ? 1 : 0;
@@ -729,6 +732,7 @@ void SimHost::update_topology() {
         w->cpus.empty() ? 0.0 : static_cast<double>(free) / static_cast<double>(w->cpus.size());
   }
   topology_dirty_ = false;
+  speeds_smt_ = -1;  // the hardware speeds follow
 }
 
 double SimHost::smt_speed(double busy) const {

@@ -73,6 +73,7 @@ class SimHost final : public HostSource, public Actuator {
   Metrics metrics_;
   double now_ns_ = 0;
   bool topology_dirty_ = true;
+  double speeds_smt_ = -1;  // the SMT factor of the workloads' hw_speed; -1: to be computed
   std::vector<uint32_t> allowed_count_;  // per logical CPU: workloads allowed on it
   uint32_t usable_cpus_ = 0;
   bool any_cpuset_ = false;
