@@ -3,7 +3,9 @@
 // scenarios/host-16.yaml under the static policy. Goal: >= 10,000x real time on one core.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "dwae/sim/runner.h"
 #include "dwae/sim/scenario.h"
@@ -17,11 +19,9 @@ dwae::sim::Scenario host16() {
   return *load.scenario;
 }
 
-// Arg: the scheduling quantum in microseconds.
-void BM_SimHost16(benchmark::State& state) {
-  dwae::sim::Scenario scenario = host16();
-  scenario.duration = std::chrono::seconds(60);
-  scenario.quantum = std::chrono::microseconds(state.range(0));
+// Runs `scenario` under the static policy once per iteration; reports simulated seconds and
+// events per wall second.
+void run(benchmark::State& state, const dwae::sim::Scenario& scenario) {
   double simulated = 0, events = 0;
   for (auto _ : state) {
     auto policy = dwae::sim::make_policy("static", scenario);
@@ -32,6 +32,14 @@ void BM_SimHost16(benchmark::State& state) {
   }
   state.counters["sim_s_per_wall_s"] = benchmark::Counter(simulated, benchmark::Counter::kIsRate);
   state.counters["events_per_s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
+}
+
+// Arg: the scheduling quantum in microseconds.
+void BM_SimHost16(benchmark::State& state) {
+  dwae::sim::Scenario scenario = host16();
+  scenario.duration = std::chrono::seconds(60);
+  scenario.quantum = std::chrono::microseconds(state.range(0));
+  run(state, scenario);
 }
 BENCHMARK(BM_SimHost16)->Arg(1000)->Arg(5000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
@@ -45,18 +53,24 @@ void BM_SimHost16RequestLoad(benchmark::State& state) {
     w.arrivals.rate *= scale;
     w.arrivals.off_rate *= scale;
   }
-  double simulated = 0, events = 0;
-  for (auto _ : state) {
-    auto policy = dwae::sim::make_policy("static", scenario);
-    const auto report = dwae::sim::run_scenario(scenario, **policy).value();
-    simulated += report.simulated_seconds;
-    events += static_cast<double>(report.events);
-    benchmark::DoNotOptimize(report.host.cpu_utilisation);
-  }
-  state.counters["sim_s_per_wall_s"] = benchmark::Counter(simulated, benchmark::Counter::kIsRate);
-  state.counters["events_per_s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
+  run(state, scenario);
 }
 BENCHMARK(BM_SimHost16RequestLoad)->Arg(0)->Arg(10)->Arg(100)->Unit(benchmark::kMillisecond);
+
+// The same host at 5 ms quantum with its 7 request-driven workloads alone (the batch, storage
+// and noisy ones removed): what the requests and their workloads' steps cost if the fluid
+// models cost nothing.
+void BM_SimHost16RequestDrivenOnly(benchmark::State& state) {
+  dwae::sim::Scenario scenario = host16();
+  scenario.duration = std::chrono::seconds(60);
+  std::erase_if(scenario.workloads, [](const dwae::sim::WorkloadSpec& w) {
+    using dwae::sim::WorkloadKind;
+    return w.kind != WorkloadKind::kService && w.kind != WorkloadKind::kManaged &&
+           w.kind != WorkloadKind::kMetadata && w.kind != WorkloadKind::kVideo;
+  });
+  run(state, scenario);
+}
+BENCHMARK(BM_SimHost16RequestDrivenOnly)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
