@@ -105,6 +105,40 @@ TEST(Journal, RestoreWritesOriginalsAndSkipsVanishedCgroups) {
   EXPECT_TRUE(restore_journal(dir.path() + "/journal.json", fs).ok());  // none: nothing to do
 }
 
+// Each failure is reported as data: the file that keeps its current value and why, or the
+// journal's own failure (here it cannot be rewritten after the rest went back), whatever words
+// the message uses.
+TEST(Journal, PutBackReportsEachFailureWithItsFileAndWhy) {
+  test::TempDir dir;
+  dir.write("cg/a/cpu.shares", "2\n");
+  dir.mkdir("cg/b/cpu.shares");  // not readable as a value: cannot be put back
+  const std::string journal_path = dir.path() + "/journal.json";
+  auto j = Journal::open(journal_path);
+  ASSERT_TRUE(j.ok());
+  const JournalEntry a{dir.path() + "/cg/a/cpu.shares", "1024\n"};
+  const JournalEntry b{dir.path() + "/cg/b/cpu.shares", "1024\n"};
+  const JournalEntry kept{dir.path() + "/cg/kept/cpu.shares", "1024\n"};
+  ASSERT_TRUE(j->record_all({a, b, kept}).ok());
+  dir.mkdir("journal.json.tmp");  // the next rewrite of the journal fails
+  RealFileSystem fs;
+  const RestoreReport report = j->put_back({a, b}, fs);
+  EXPECT_EQ(report.restored, 1u);
+  EXPECT_EQ(test::read_text(a.path), "1024");
+  ASSERT_EQ(report.failures.size(), 2u);
+  EXPECT_EQ(report.failed(), 2u);
+  EXPECT_FALSE(report.ok());
+  EXPECT_EQ(report.failures[0].path, b.path);
+  EXPECT_NE(report.failures[0].message.find("Is a directory"), std::string::npos)
+      << report.failures[0].message;
+  EXPECT_EQ(report.failures[1].path, "");
+  EXPECT_NE(report.failures[1].message.find(journal_path + ".tmp"), std::string::npos)
+      << report.failures[1].message;
+  EXPECT_EQ(report.failed_paths(), std::vector<std::string>{b.path});
+  EXPECT_TRUE(report.messages.empty());  // nothing was skipped
+  // Nothing is forgotten that the journal on disk still holds.
+  EXPECT_EQ(j->entries().size(), 3u);
+}
+
 TEST(Journal, ActuatorRefusesASymlinkThatLeavesTheRoots) {
   test::TempDir dir;
   dir.write("outside/victim/cpu.shares", "1024\n");

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -464,6 +465,38 @@ TEST_F(AgentEndToEnd, WorkloadsThatAppearAndVanishAreHandled) {
   const std::string metrics = http_get(metrics_port_, "/metrics");
   EXPECT_NE(metrics.find("dwae_tick_failures_total 0\n"), std::string::npos) << metrics;
   // Stopping restores the rest; the vanished cgroup's files are skipped, not an error.
+  EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.err();
+  expect_restored();
+}
+
+// Every failure of putting back a vanished workload's values reaches the log as an error, not
+// only those whose message happens to start with "failed": here the journal cannot be rewritten
+// once the workload's files leave it.
+TEST_F(AgentEndToEnd, AJournalThatCannotBeRewrittenOnAReleaseIsLoggedAsAnError) {
+  start_load();
+  const std::string late_rule =
+      "  - name: late\n    class: best-effort\n"
+      "    match: {cgroup: \"**/" +
+      sandbox_.name() + "/late\"}\n";
+  sandbox_.create("late");
+  const pid_t late = sandbox_.spawn(kHog, "late");
+  Background agent(agent_argv(write_config(config() + late_rule)), tmp_.path(), "agent");
+  const std::string journal = state_dir_ + "/journal.json";
+  const std::string late_dir = "/" + sandbox_.name() + "/late/";
+  ASSERT_TRUE(
+      eventually([&] { return test::read_text(journal).find(late_dir) != std::string::npos; }, 30s))
+      << agent.err();
+  ASSERT_EQ(::mkdir((journal + ".tmp").c_str(), 0700), 0);  // the journal's next rewrite fails
+  sandbox_.kill(late);
+  for (const auto& m : sandbox_.mounts()) {
+    const std::string dir =
+        m.mount_point + (m.own_path == "/" ? "" : m.own_path) + "/" + sandbox_.name() + "/late";
+    EXPECT_TRUE(eventually([&] { return ::rmdir(dir.c_str()) == 0 || errno == ENOENT; }, 5s))
+        << dir;
+  }
+  const std::string logged = "level=error msg=\"journal: open " + journal + ".tmp";
+  EXPECT_TRUE(eventually([&] { return agent.err().find(logged) != std::string::npos; }, 15s))
+      << agent.err();
   EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.err();
   expect_restored();
 }

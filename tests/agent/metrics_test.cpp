@@ -4,9 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "agent/agent_test_support.h"
+#include "dwae/agent/control_loop.h"
+#include "dwae/policy/ppo_policy.h"
+#include "policy/tiny_policy.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -153,6 +159,69 @@ TEST(Metrics, APolicyChangedByAReloadCountsItsDecisionsFromZero) {
   text = m.render();
   EXPECT_TRUE(contains(text, "dwae_decisions_total{policy=\"rule\"} 2\n")) << text;
   EXPECT_TRUE(contains(text, "dwae_decisions_total{policy=\"feedback\"} 1\n")) << text;
+}
+
+// One latency-sensitive workload on 8 CPUs, inside the tiny network's training range: 2 CPUs
+// busy and 8 ms of run-queue delay per wakeup each 200 ms tick. Applies nothing.
+class OneWorkloadHost final : public HostSource, public Actuator {
+ public:
+  Result<std::vector<WorkloadInfo>> workloads() override {
+    WorkloadInfo ls = fixtures::info("ls", "web", WorkloadClassKind::kLatencySensitive);
+    ls.priority = 90;
+    ls.p99_target = std::chrono::milliseconds(10);
+    return std::vector<WorkloadInfo>{ls};
+  }
+  Result<HostSample> sample() override {
+    ++ticks_;
+    w_.name = "ls";
+    w_.has_runq_delay = true;
+    w_.applied.cpu_weight = 200;
+    w_.applied.io_weight = 400;
+    w_.cpu_usage_ns += 400'000'000;
+    w_.runq_delay_ns.add(8'000'000, 100);
+    HostSample s;
+    s.at = std::chrono::milliseconds(200) * ticks_;
+    s.cpus = 8;
+    s.memory_total_bytes = 32ull << 30;
+    s.workloads = {w_};
+    return s;
+  }
+  ApplyReport apply(const Decision&) override { return {}; }
+  Status restore() override { return Status::success(); }
+
+ private:
+  WorkloadSample w_;
+  int ticks_ = 0;
+};
+
+// A network whose outputs are NaN: each workload-tick the shield held is counted, and a reload
+// that replaces the policy (whose own count starts again at 0) never makes the counter go back.
+TEST(Metrics, NonFiniteModelOutputsAreCounted) {
+  policy::AdaptiveSetup setup;
+  setup.facts.cpus = 8;
+  setup.facts.memory_total_bytes = 32ull << 30;
+  policy::PpoPolicy first(setup, policy::tiny::overflowing_policy());
+  OneWorkloadHost host;
+  ManualClock clock;
+  ControlLoop loop(host, host, first, clock);
+  Metrics m;
+  m.set_info(first.name(), false);
+  EXPECT_TRUE(contains(m.render(), "dwae_policy_non_finite_outputs_total 0\n"));
+  for (int i = 0; i < 3; ++i) m.observe(loop.tick());
+  ASSERT_EQ(first.non_finite_outputs(), 2u);  // the first tick applies the configured settings
+  std::string text = m.render();
+  EXPECT_TRUE(contains(text, "# TYPE dwae_policy_non_finite_outputs_total counter\n")) << text;
+  EXPECT_TRUE(contains(text, "# HELP dwae_policy_non_finite_outputs_total ")) << text;
+  EXPECT_TRUE(contains(text, "dwae_policy_non_finite_outputs_total 2\n")) << text;
+
+  policy::PpoPolicy second(setup, policy::tiny::overflowing_policy());
+  loop.set_policy(second);
+  for (int i = 0; i < 3; ++i) m.observe(loop.tick());
+  ASSERT_GT(second.non_finite_outputs(), 0u);
+  text = m.render();
+  EXPECT_TRUE(contains(text, "dwae_policy_non_finite_outputs_total " +
+                                 std::to_string(2 + second.non_finite_outputs()) + "\n"))
+      << text;
 }
 
 TEST(Metrics, EscapesLabelValues) {

@@ -21,6 +21,7 @@ namespace {
 
 using features::Feature;
 using test::TempDir;
+using tiny::overflowing_policy;
 using tiny::tiny_policy;
 using tiny::tiny_policy_expected;
 
@@ -144,22 +145,6 @@ TEST(PpoPolicy, OutOfDistributionFallsBackToFeedbackAndIsCounted) {
     weights.push_back(*host.w.applied.cpu_weight);
   }
   EXPECT_EQ(weights, (std::vector<uint32_t>{250, 312, 390}));
-}
-
-// 32 -> 2 (linear) -> 2 (linear) -> 2 (tanh) whose finite weights overflow float32 for every
-// input: the hidden values are +3e38 and -3e38, doubled to +inf and -inf, and their sum is NaN
-// on both kernels. validate() refuses such a network; this one is built in code to check what
-// inference does if NaN comes out anyway.
-PolicyModel overflowing_policy() {
-  PolicyModel m = tiny_policy();
-  m.layer_sizes = {32, 2, 2, 2};
-  m.activations = {Activation::kLinear, Activation::kLinear, Activation::kTanh};
-  m.weights.assign(32 * 2, 0.0F);
-  for (const float v :
-       {3e38F, -3e38F, 2.0F, 0.0F, 0.0F, 2.0F, 0.0F, 0.0F, 1.0F, 1.0F, 1.0F, 1.0F, 0.0F, 0.0F}) {
-    m.weights.push_back(v);
-  }
-  return m;
 }
 
 TEST(PpoPolicy, NonFiniteNetworkOutputIsHeldAndCounted) {

@@ -1,6 +1,7 @@
 // A hand-built policy small enough to compute by hand: 32 -> 2 (tanh) -> 2 (tanh), driving
 // cpu.weight (at most 20 % per tick) and io.weight (at most 10 %). Only cpu_use and runq_p99
 // reach the network; cpu_use is normalised with mean 0.5 and std 0.5, the rest pass through.
+// Beside it, a network whose outputs are NaN whatever its input.
 #pragma once
 
 #include <algorithm>
@@ -45,6 +46,22 @@ inline std::pair<double, double> tiny_policy_expected(double cpu_use, double run
   const double h0 = std::tanh(x0);
   const double h1 = std::tanh(2 * runq_p99 - 1);
   return {std::tanh(h0), std::tanh(0.5 * h0 - h1 + 0.25)};
+}
+
+// 32 -> 2 (linear) -> 2 (linear) -> 2 (tanh) whose finite weights overflow float32 for every
+// input: the hidden values are +3e38 and -3e38, doubled to +inf and -inf, and their sum is NaN
+// on both kernels. validate() refuses such a network; this one is built in code to check what
+// inference does if NaN comes out anyway.
+inline PolicyModel overflowing_policy() {
+  PolicyModel m = tiny_policy();
+  m.layer_sizes = {32, 2, 2, 2};
+  m.activations = {Activation::kLinear, Activation::kLinear, Activation::kTanh};
+  m.weights.assign(32 * 2, 0.0F);
+  for (const float v :
+       {3e38F, -3e38F, 2.0F, 0.0F, 0.0F, 2.0F, 0.0F, 0.0F, 1.0F, 1.0F, 1.0F, 1.0F, 0.0F, 0.0F}) {
+    m.weights.push_back(v);
+  }
+  return m;
 }
 
 }  // namespace dwae::policy::tiny

@@ -47,7 +47,7 @@ Result<CgroupActuator> CgroupActuator::create(const hostfs::CgroupLayout& layout
       const auto report = restore_journal(options.journal_path, fs);
       if (!report.ok()) {
         std::string why = "actuator: cannot restore the journal left by a previous run";
-        for (const auto& m : report.messages) why += "; " + m;
+        for (const auto& f : report.failures) why += "; " + f.describe();
         return Error{why};
       }
     }
@@ -340,7 +340,7 @@ Status CgroupActuator::restore() {
   const auto report = restore_entries(journal_.entries(), *fs_);
   if (!report.ok()) {
     std::string why = "restore incomplete";
-    for (const auto& m : report.messages) why += "; " + m;
+    for (const auto& f : report.failures) why += "; " + f.describe();
     return Error{why};
   }
   return journal_.remove();

@@ -163,6 +163,18 @@ Result<JournalLock> JournalLock::acquire(const std::string& journal_path) {
   return JournalLock(std::move(*lock));
 }
 
+std::string RestoreFailure::describe() const {
+  return path.empty() ? message : "failed " + path + ": " + message;
+}
+
+std::vector<std::string> RestoreReport::failed_paths() const {
+  std::vector<std::string> out;
+  for (const auto& f : failures) {
+    if (!f.path.empty()) out.push_back(f.path);
+  }
+  return out;
+}
+
 RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSystem& fs) {
   RestoreReport report;
   std::vector<const JournalEntry*> pending;
@@ -181,9 +193,7 @@ RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSyst
           ++report.skipped;
           report.messages.push_back("skipped " + e->path + ": the cgroup no longer exists");
         } else {
-          ++report.failed;
-          report.failed_paths.push_back(e->path);
-          report.messages.push_back("failed " + e->path + ": " + current.error().message);
+          report.failures.push_back({e->path, current.error().message});
         }
         continue;
       }
@@ -213,10 +223,7 @@ RestoreReport restore_entries(const std::vector<JournalEntry>& entries, FileSyst
     pending = std::move(retry);
   }
   for (const JournalEntry* e : pending) {
-    ++report.failed;
-    report.failed_paths.push_back(e->path);
-    report.messages.push_back("failed " + e->path + ": " +
-                              last_error[static_cast<size_t>(e - entries.data())]);
+    report.failures.push_back({e->path, last_error[static_cast<size_t>(e - entries.data())]});
   }
   return report;
 }
@@ -225,8 +232,7 @@ RestoreReport restore_journal(const std::string& journal_path, FileSystem& fs) {
   auto journal = Journal::open(journal_path);
   if (!journal) {
     RestoreReport r;
-    r.failed = 1;
-    r.messages.push_back(journal.error().message);
+    r.failures.push_back({"", journal.error().message});
     return r;
   }
   const std::string boot = current_boot_id();
@@ -237,10 +243,7 @@ RestoreReport restore_journal(const std::string& journal_path, FileSystem& fs) {
     r.skipped = journal->entries().size();
     r.messages.push_back("journal " + journal_path + " is from an earlier boot (" +
                          journal->boot_id() + "): its cgroups are gone, nothing restored");
-    if (auto s = journal->remove(); !s) {
-      ++r.failed;
-      r.messages.push_back(s.error().message);
-    }
+    if (auto s = journal->remove(); !s) r.failures.push_back({"", s.error().message});
     return r;
   }
   // What failed stays, alone, for the next attempt and for the operator to read.
@@ -250,15 +253,12 @@ RestoreReport restore_journal(const std::string& journal_path, FileSystem& fs) {
 
 RestoreReport Journal::put_back(const std::vector<JournalEntry>& entries, FileSystem& fs) {
   RestoreReport report = restore_entries(entries, fs);
+  const std::vector<std::string> failed = report.failed_paths();
   std::vector<std::string> done;
   for (const auto& e : entries) {
-    const auto& failed = report.failed_paths;
     if (std::find(failed.begin(), failed.end(), e.path) == failed.end()) done.push_back(e.path);
   }
-  if (auto s = forget(done); !s) {
-    ++report.failed;
-    report.messages.push_back("journal: " + s.error().message);
-  }
+  if (auto s = forget(done); !s) report.failures.push_back({"", "journal: " + s.error().message});
   return report;
 }
 

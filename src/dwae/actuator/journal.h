@@ -20,13 +20,27 @@ struct JournalEntry {
   std::string original;
 };
 
+// Something a restore could not do.
+struct RestoreFailure {
+  // The cgroup file that keeps the value it has now (and stays journalled); empty when the
+  // failure is the journal's own (unreadable, or not rewritten), which the message names.
+  std::string path;
+  std::string message;  // why
+  // "failed PATH: why", or the message alone for the journal's own failure.
+  std::string describe() const;
+};
+
 struct RestoreReport {
   size_t restored = 0;
   size_t skipped = 0;  // the cgroup no longer exists
-  size_t failed = 0;
+  std::vector<RestoreFailure> failures;
+  // What was skipped and why (a vanished cgroup, a journal from an earlier boot); failures are
+  // in `failures`, not here.
   std::vector<std::string> messages;
-  std::vector<std::string> failed_paths;  // the files that could not be put back
-  bool ok() const { return failed == 0; }
+  size_t failed() const { return failures.size(); }
+  bool ok() const { return failures.empty(); }
+  // The cgroup files of `failures`, in order.
+  std::vector<std::string> failed_paths() const;
 };
 
 class Journal {

@@ -112,13 +112,11 @@ std::vector<actuator::ManagedWorkload> managed_workloads(const config::Config& c
 
 // What set_workloads() put back for cgroups no longer managed, in the log.
 void release_log(const actuator::RestoreReport& report) {
-  if (report.restored + report.skipped + report.failed == 0) return;
+  if (report.restored + report.skipped + report.failed() == 0) return;
   log_info("workloads no longer managed: " + std::to_string(report.restored) +
            " values restored, " + std::to_string(report.skipped) + " skipped (cgroup gone), " +
-           std::to_string(report.failed) + " failed (kept for the restore at exit)");
-  for (const auto& m : report.messages) {
-    if (m.starts_with("failed")) log_error(m);
-  }
+           std::to_string(report.failed()) + " failed (kept for the restore at exit)");
+  for (const auto& f : report.failures) log_error(f.describe());
 }
 
 ResourceTargets targets_of(const actuator::KnobState& k) {

@@ -21,7 +21,9 @@ TickResult ControlLoop::tick() {
   auto sample = source_->sample();
   if (!sample) return fail("sample", sample.error());
   r.sample = std::move(*sample);
+  const uint64_t non_finite_before = policy_->non_finite_outputs();
   r.decision = policy_->decide(r.sample, r.workloads);
+  r.non_finite_outputs = policy_->non_finite_outputs() - non_finite_before;
   if (const auto* adaptive = dynamic_cast<const policy::AdaptivePolicy*>(policy_)) {
     r.explanations = adaptive->last().explanations;
   }

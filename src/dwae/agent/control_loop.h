@@ -27,6 +27,10 @@ struct TickResult {
   bool applied = false;  // the actuator ran this tick (the decision was not empty)
   // Explanations of the decision when the policy gives them (adaptive policies); else empty.
   std::vector<policy::WorkloadExplanation> explanations;
+  // Workloads whose model output was not finite this tick (held by the shield). Counted per
+  // tick, not read from the policy as a total, so that a policy replaced by a reload (whose
+  // count starts again at 0) never makes the agent's counter go back.
+  uint64_t non_finite_outputs = 0;
 };
 
 class ControlLoop {

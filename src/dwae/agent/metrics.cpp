@@ -129,6 +129,7 @@ void Metrics::observe(const TickResult& tick) {
   for (const auto& e : tick.explanations) {
     for (const auto& g : e.guards) ++guards_[g.guard];
   }
+  non_finite_outputs_ += tick.non_finite_outputs;
 }
 
 void Metrics::History::push(const Log2Histogram& h, size_t capacity) {
@@ -190,6 +191,10 @@ std::string Metrics::render() const {
   const auto ood = guards_.find("ood");
   sample(out, "dwae_policy_fallbacks_total", "",
          num(ood == guards_.end() ? uint64_t{0} : ood->second));
+  family(out, "dwae_policy_non_finite_outputs_total", "counter",
+         "Workload ticks in which the policy's model gave a non-finite (NaN) output; the shield "
+         "held those settings where they were.");
+  sample(out, "dwae_policy_non_finite_outputs_total", "", num(non_finite_outputs_));
   family(out, "dwae_config_reloads_total", "counter", "Config reloads (SIGHUP) by result.");
   sample(out, "dwae_config_reloads_total", "result=\"ok\"", num(reloads_ok_));
   sample(out, "dwae_config_reloads_total", "result=\"error\"", num(reloads_failed_));

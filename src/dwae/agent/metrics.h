@@ -60,6 +60,7 @@ class Metrics {
   uint64_t writes_ = 0, write_errors_ = 0, rollbacks_ = 0;
   uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
   std::map<std::string, uint64_t> guards_;  // guard -> actions
+  uint64_t non_finite_outputs_ = 0;
   std::vector<uint64_t> duration_buckets_;  // cumulative counts per kDurationBounds entry
   uint64_t duration_count_ = 0;
   double duration_sum_s_ = 0;

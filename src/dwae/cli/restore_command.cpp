@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "dwae/actuator/filesystem.h"
 #include "dwae/actuator/journal.h"
@@ -26,15 +28,17 @@ int run_restore(const std::string& journal_path, bool give_up_failed) {
   actuator::RealFileSystem fs;
   const auto report = actuator::restore_journal(journal_path, fs);
   for (const auto& m : report.messages) std::fprintf(stderr, "%s\n", m.c_str());
+  for (const auto& f : report.failures) std::fprintf(stderr, "%s\n", f.describe().c_str());
   std::printf("restore: %zu restored, %zu skipped (cgroup gone), %zu failed\n", report.restored,
-              report.skipped, report.failed);
+              report.skipped, report.failed());
   if (report.ok()) return kExitOk;
+  const std::vector<std::string> failed_paths = report.failed_paths();
   if (!give_up_failed) {
     std::printf("restore: %s keeps the %zu that failed; try again, or add --give-up-failed\n",
-                journal_path.c_str(), report.failed_paths.size());
+                journal_path.c_str(), failed_paths.size());
     return kExitFailure;
   }
-  for (const auto& path : report.failed_paths) {
+  for (const auto& path : failed_paths) {
     std::printf("restore: gave up on %s (left as it is now)\n", path.c_str());
   }
   if (::unlink(journal_path.c_str()) != 0 && errno != ENOENT) {

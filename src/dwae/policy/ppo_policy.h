@@ -42,7 +42,7 @@ class PpoPolicy final : public AdaptivePolicy {
   uint64_t ood_fallbacks() const { return ood_fallbacks_; }
   // Workload-ticks where a network output was not finite (NaN): those actions proposed NaN,
   // which the shield holds at the applied value.
-  uint64_t non_finite_outputs() const { return non_finite_outputs_; }
+  uint64_t non_finite_outputs() const override { return non_finite_outputs_; }
   uint64_t inferences() const { return inferences_; }
 
  private:
