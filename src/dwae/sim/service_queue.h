@@ -119,9 +119,11 @@ class ServiceQueue {
     for (;;) {
       const size_t left = 2 * i + 1;
       if (left >= n) break;
-      const size_t right = left + 1;
+      // The earlier-free child, branch-free (which one is unpredictable): a missing right
+      // child compares as the left one, which is not earlier than itself.
+      const size_t right = left + 1 < n ? left + 1 : left;
       const size_t child =
-          right < n && threads_[right].free_v < threads_[left].free_v ? right : left;
+          left + static_cast<size_t>(threads_[right].free_v < threads_[left].free_v);
       if (!(threads_[child].free_v < t.free_v)) break;
       threads_[i] = threads_[child];
       i = child;
