@@ -142,9 +142,16 @@ Report make_report(const Scenario& scenario, SimHost& host, const std::string& p
     c.p99_ms = cm.latency.quantile(0.99) / 1e6;
     c.p999_ms = cm.latency.quantile(0.999) / 1e6;
     if (cm.p99_target_ns) c.p99_target_ms = *cm.p99_target_ns / 1e6;
-    if (cm.windows_with_requests > 0) {
-      c.sla_violation_share =
-          static_cast<double>(cm.windows_violating) / static_cast<double>(cm.windows_with_requests);
+    // The last window, when the run ends inside a second, counts for its length.
+    const double partial_s =
+        std::max(0.0, r.simulated_seconds - static_cast<double>(cm.units_per_window.size()));
+    uint64_t windows = cm.windows_with_requests, violating = cm.windows_violating;
+    if (partial_s > 0 && cm.window.count() > 0) {
+      ++windows;
+      if (cm.p99_target_ns && cm.window.quantile(0.99) > *cm.p99_target_ns) ++violating;
+    }
+    if (windows > 0) {
+      c.sla_violation_share = static_cast<double>(violating) / static_cast<double>(windows);
     }
     const uint64_t attempted = cm.requests + cm.requests_failed;
     if (attempted > 0) {
@@ -156,14 +163,18 @@ Report make_report(const Scenario& scenario, SimHost& host, const std::string& p
     if (cm.frames_total > 0) {
       c.stall_rate = static_cast<double>(cm.frames_missed) / static_cast<double>(cm.frames_total);
     }
+    // Throughput per second of each window, weighted by the window's length.
     const auto& units = cm.units_per_window;
-    if (!units.empty()) {
+    const double seconds = static_cast<double>(units.size()) + partial_s;
+    if (seconds > 0) {
+      const double partial_rate = partial_s > 0 ? cm.units_in_window / partial_s : 0;
       double sum = 0;
       for (const double u : units) sum += u;
-      const double mean = sum / static_cast<double>(units.size());
+      const double mean = (sum + partial_rate * partial_s) / seconds;
       double var = 0;
       for (const double u : units) var += (u - mean) * (u - mean);
-      var /= static_cast<double>(units.size());
+      var += partial_s * (partial_rate - mean) * (partial_rate - mean);
+      var /= seconds;
       c.throughput = mean;
       c.throughput_cv = mean > 0 ? std::sqrt(var) / mean : 0;
     }

@@ -310,7 +310,15 @@ void SimHost::set_targets(WorkloadState& w, const ResourceTargets& t, const std:
         "period out of range 1ms..1s");
   field(t.cpu_quota_us.has_value(), "cpu.max", t.cpu_quota_us && *t.cpu_quota_us >= 1000,
         "quota below the kernel's 1ms minimum");
-  field(t.cpu_burst_us.has_value(), "cpu.max.burst", true, "");
+  {
+    // The kernel refuses a burst above the quota, whichever of the two is written.
+    const std::optional<uint64_t> quota = t.cpu_quota_us ? t.cpu_quota_us : w.applied.cpu_quota_us;
+    const std::optional<uint64_t> burst = t.cpu_burst_us ? t.cpu_burst_us : w.applied.cpu_burst_us;
+    const bool burst_fits = !quota || *quota == kNoLimit || !burst || *burst <= *quota;
+    field(t.cpu_burst_us.has_value(), "cpu.max.burst", burst_fits, "above the quota");
+    if (!t.cpu_burst_us)
+      field(t.cpu_quota_us.has_value(), "cpu.max", burst_fits, "below the burst");
+  }
   field(t.cpu_idle.has_value(), "cpu.idle", true, "");
   field(t.cpuset_cpus.has_value(), "cpuset.cpus",
         t.cpuset_cpus && all_below(t.cpuset_cpus, h.logical_cpus()),
@@ -324,7 +332,13 @@ void SimHost::set_targets(WorkloadState& w, const ResourceTargets& t, const std:
   field(t.memory_max_bytes.has_value(), "memory.max", true, "");
   field(t.io_weight.has_value(), "io.weight",
         t.io_weight && *t.io_weight >= 1 && *t.io_weight <= 10000, "out of range 1..10000");
-  field(t.io_limits.has_value(), "io.max", true, "");
+  field(t.io_limits.has_value(), "io.max",
+        t.io_limits && std::none_of(t.io_limits->begin(), t.io_limits->end(),
+                                    [](const IoDeviceLimit& l) {
+                                      return l.rbps == 0 || l.wbps == 0 || l.riops == 0 ||
+                                             l.wiops == 0;
+                                    }),
+        "a limit of 0 (the kernel refuses it)");
   field(t.net_share.has_value(), "net.share", t.net_share && *t.net_share >= 0 && *t.net_share <= 1,
         "out of range 0..1");
   if (!ok) {
@@ -400,7 +414,14 @@ void SimHost::run_until(Nanos t) {
 void SimHost::kill(WorkloadState& w, double now) {
   const size_t dropped = w.queue.drop_all();
   w.requests_failed += dropped;
-  metrics_.classes[w.class_index].requests_failed += dropped;
+  ClassMetrics& cm = metrics_.classes[w.class_index];
+  cm.requests_failed += dropped;
+  if (w.spec->kind == WorkloadKind::kVideo) {  // frames never delivered: stalls
+    w.frames_total += dropped;
+    w.frames_missed += dropped;
+    cm.frames_total += dropped;
+    cm.frames_missed += dropped;
+  }
   w.held_v = 0;  // the dropped requests' work is never done
   w.held_capped_v = 0;
   w.leaked_bytes = 0;
@@ -472,7 +493,15 @@ void SimHost::kill(WorkloadState& w, double now) {
       double next =
           w.next_arrival_ns < 0 ? w.arrivals.next_after(t0, w.arrival_rng) : w.next_arrival_ns;
       w.step_arrivals.clear();
+      // Busy threads over the step if none finished in it: those busy at its start, one more
+      // at each arrival, at most `threads` (the mean, in busy_ns / dt).
+      const auto servers = static_cast<double>(w.queue.servers());
+      double busy = std::min(servers, static_cast<double>(w.queue.in_system()));
+      double busy_ns = 0, since = t0;
       while (next < t1) {
+        busy_ns += busy * (next - since);
+        since = next;
+        busy = std::min(servers, busy + 1);
         // Drawn even for an arrival that will fail (a restart): the n-th request brings the
         // same work whatever happened before it.
         const double work = sample_work(s.service, w.work_lognormal, w.work_rng);
@@ -481,6 +510,7 @@ void SimHost::kill(WorkloadState& w, double now) {
         next = w.arrivals.next_after(next, w.arrival_rng);
       }
       w.next_arrival_ns = next;
+      w.busy_bound = (busy_ns + busy * (t1 - since)) / dt;
       if (gc) {
         w.demand = s.threads;
       } else if (restarting) {
@@ -489,11 +519,9 @@ void SimHost::kill(WorkloadState& w, double now) {
       if (!estimate) {
         w.cpu_account_open = false;  // a pause or a restart starts the account afresh
       } else {
-        // The estimate misses when threads wait for a CPU or run slower than full speed: work
-        // it counted in one step is done (and counted again) in the next. The correction takes
-        // that back, and adds work done beyond the estimate: the last step's threads did the
-        // work handed to them in it less the growth of the work they hold (at the last step's
-        // speed, which is still w.hw_speed here).
+        // The correction adds what the last step's threads did beyond its estimate: they did
+        // the work handed to them in it less the growth of the work they hold (at the last
+        // step's speed, which is still w.hw_speed here).
         double correction = 0;
         if (w.cpu_account_open) {
           const double done_v = (w.work_assigned_v - w.work_assigned_at_step_v) -
@@ -504,6 +532,11 @@ void SimHost::kill(WorkloadState& w, double now) {
         w.cpu_account_open = true;
         w.work_assigned_at_step_v = w.work_assigned_v;
         w.work_remaining_at_step_v = remaining_v;
+        // Downward only when the threads had all they could use (thread_share is still the
+        // last step's here): then what they did not do was waiting for its wakeup, and will be
+        // counted again. Threads held back by their share keep asking for their work, or a
+        // service that got nothing would ask for nothing and get nothing.
+        if (w.thread_share < 1) correction = std::max(0.0, correction);
         const double asked = cpu_ns + correction;
         w.cpu_estimate_ns = cpu_ns;
         w.cpu_unclamped_ns = asked;
@@ -584,6 +617,7 @@ void SimHost::step_cpu(double dt, const StepTotals& totals) {
   }
   // Tier 1: normal workloads by weight; tier 2: cpu.idle workloads get what is left.
   double used = 0;
+  double used_by_tier[2] = {0, 0};
   double tier_level[2] = {kInf, kInf};
   bool tier_contended[2] = {false, false};
   if (!any_idle) {
@@ -596,6 +630,7 @@ void SimHost::step_cpu(double dt, const StepTotals& totals) {
     tier_level[0] = water_fill_into(std::max(0.0, capacity), reqs.data(), n, allocation_.data(),
                                     order_, &tier_contended[0]);
     for (size_t i = 0; i < n; ++i) used += allocation_[i];
+    used_by_tier[0] = used;
   } else {
     for (int tier = 0; tier < 2; ++tier) {
       index_.clear();
@@ -614,6 +649,7 @@ void SimHost::step_cpu(double dt, const StepTotals& totals) {
       for (size_t k = 0; k < index_.size(); ++k) {
         allocation_[index_[k]] = alloc[k];
         used += alloc[k];
+        used_by_tier[tier] += alloc[k];
       }
     }
   }
@@ -625,6 +661,11 @@ void SimHost::step_cpu(double dt, const StepTotals& totals) {
   const int running = totals.running;
   const double slice = static_cast<double>(h.sched_slice.count());
   const double smt = smt_speed(used);
+  // What a workload's threads may take beyond their allocation when its tier was not
+  // contended: what nobody was given; a normal workload also what the cpu.idle ones were (it
+  // preempts them).
+  const double spare[2] = {std::max(0.0, capacity - used_by_tier[0]),
+                           std::max(0.0, capacity - used)};
   const bool llc = any_llc_sensitive_;
   // The speeds follow from the SMT factor and the topology alone: recomputed when either changed.
   const bool speeds = !llc && smt != speeds_smt_;
@@ -640,8 +681,15 @@ void SimHost::step_cpu(double dt, const StepTotals& totals) {
     const int tier = w.idle ? 1 : 0;
     const double lvl = std::min(level[i] == 1e300 ? kInf : level[i], tier_level[tier]);
     const auto queue_busy = static_cast<double>(w.queue.busy());
-    const double busy = std::max(1.0, queue_busy);
-    double share = lvl == kInf ? 1.0 : std::min(1.0, lvl * w.weight / busy);
+    // The step's arrivals wake threads as it goes: the share is for its mean busy threads had
+    // none finished, so that together they run no more than the CPUs they are given.
+    const double busy = std::max(1.0, w.busy_bound);
+    // Uncontended sharing: its threads may use what it was given and what nobody was given.
+    // (A service that asked for less than its threads run, beside neighbours that fill the
+    // host exactly, would otherwise run them at full speed on top of a full host.)
+    double share = lvl == kInf
+                       ? std::min(1.0, (w.allocation + spare[tier]) / std::max(w.busy_bound, 1e-9))
+                       : std::min(1.0, lvl * w.weight / busy);
     // More busy threads than CPUs it may use: they take turns on those CPUs, whatever the
     // sharing among workloads left (a demand clamped to its CPUs looks uncontended there).
     share = std::min(share, w.cpu_count / busy);
@@ -813,6 +861,7 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   double cpu_used = 0;
   double assigned_v = 0;  // work handed to its threads
   uint64_t arrivals = 0;
+  uint64_t failed = 0;  // refused arrivals (a restart, a full backlog)
   const bool restarting = t0 < w.restart_until_ns;
   if (!step_arrivals.empty()) {
     // Requests that finish inside the step are recorded as they arrive, the others at the end
@@ -822,6 +871,9 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     const bool metadata = s.kind == WorkloadKind::kMetadata;
     const double ops_per_request = s.io.ops_per_request;
     const double io_latency = std::max(w.io.latency_ns, 1.0);
+    // A metadata service's operations wait in the device's queue, which holds at most those of
+    // kMaxInSystem requests: an overloaded device bounds the service's throughput and latency.
+    const double io_backlog_cap = ops_per_request * static_cast<double>(kMaxInSystem);
     const bool sends = s.net.bytes_per_request > 0;
     const auto bytes_per_request = static_cast<double>(s.net.bytes_per_request);
     const double net_delay = w.net.queue_delay_ns;
@@ -835,7 +887,6 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
     double runq_total = w.runq_delay_total_ns;
     double heap = w.heap_bytes;
     bool gc_pending = w.gc_pending;
-    uint64_t failed = 0;
     for (const WorkloadState::Arrival& arrival : step_arrivals) {
       const double a = arrival.at_ns;
       ++arrivals;
@@ -853,6 +904,10 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
             ++failed;
             continue;
           }
+        }
+        if (metadata && io_backlog + ops_per_request > io_backlog_cap) {
+          ++failed;  // the device's queue is full: refused like an arrival beyond the backlog
+          continue;
         }
         double extra = 0;
         if (metadata) {
@@ -903,13 +958,15 @@ void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   cm.requests_over_target += over_target;
   cm.units_in_window = units;
   if (video) {
-    w.frames_total += done;
-    cm.frames_total += done;
-    w.frames_missed += frames_missed;
-    cm.frames_missed += frames_missed;
+    // A frame never delivered is a stall too.
+    w.frames_total += done + failed;
+    cm.frames_total += done + failed;
+    w.frames_missed += frames_missed + failed;
+    cm.frames_missed += frames_missed + failed;
   }
   metrics_.host.events += arrivals + done;
-  if (t0 < w.gc_pause_until_ns) cpu_used += static_cast<double>(s.threads) * dt;
+  // A stop-the-world pause spins its threads on the collector: the CPU they were given.
+  if (t0 < w.gc_pause_until_ns) cpu_used += w.allocation * dt;
   const size_t busy = w.queue.busy();
   const bool active = w.queue.in_system() > 0 || arrivals > 0;
   w.bandwidth.charge(t0, dt, cpu_used, active, std::max(1.0, static_cast<double>(busy)));

@@ -64,6 +64,7 @@ struct WorkloadState {
   double cap_cores = 0;     // CFS bandwidth cap for the step, in cores
   double wanted_bytes = 0;  // memory the workload needs this step
   double wakeup_wait_max_ns = 0;
+  double busy_bound = 0;  // mean busy threads over the step had none finished (step_phases)
   // A request-driven workload's CPU request (step_phases): `cpu_estimate_ns` is what its
   // threads would run in the step at full speed, `cpu_asked_ns` what it asked for (the
   // estimate corrected by what the last step's estimate missed, within 0..threads x step).
