@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -35,20 +36,25 @@ TEST(RawEvents, EveryForkOfTheWorkloadArrivesWithItsCgroupWhenNothingIsDropped) 
   CollectorOptions options;
   options.attribution = cpu_attribution(sandbox);
   options.raw = &stream;
-  LifecycleCollector lifecycle = or_die(LifecycleCollector::create(options), "lifecycle");
+  std::optional<LifecycleCollector> lifecycle =
+      or_die(LifecycleCollector::create(options), "lifecycle");
   SchedCollector::Options sched_options;
   sched_options.attribution = options.attribution;
   sched_options.raw = &stream;
-  SchedCollector sched = or_die(SchedCollector::create(sched_options), "sched");
+  std::optional<SchedCollector> sched = or_die(SchedCollector::create(sched_options), "sched");
 
   std::vector<RawEvent> events;
   ASSERT_TRUE(stream.consume(events).ok());
-  ASSERT_TRUE(lifecycle.drain().ok());
+  ASSERT_TRUE(lifecycle->drain().ok());
   events.clear();
   const pid_t pid = sandbox.spawn({kWorkload, "spawn", "20"}, "forker");
   ASSERT_EQ(wait_exit(pid), 0);
-  auto drained = lifecycle.drain();
+  auto drained = lifecycle->drain();
   ASSERT_TRUE(drained.ok());
+  // Detached before the counters are read: attached, the programs go on counting the host's
+  // events between the reads of one counter and the next.
+  lifecycle.reset();
+  sched.reset();
   ASSERT_TRUE(stream.consume(events).ok());
   const RawEventCounters counters = or_die(stream.counters(), "counters");
 
