@@ -23,8 +23,10 @@ Scenario load(const std::string& text) {
   return loaded.scenario ? *loaded.scenario : Scenario{};
 }
 
-// Runs `s` in 200 ms slices and checks the CPU used in each slice: by the host at most its
-// CPUs (and 0.1 % of rounding), by the workload named `pinned` at most `pinned_cpus`. Returns
+// Runs `s` in 200 ms slices and checks the CPU used: by the workload named `pinned` at most
+// `pinned_cpus` in each slice; by the host at most its CPUs over the run (and 1 %), and in
+// each slice at most 3 % more (a request-driven workload's threads may run a little beyond what
+// it asked for in a step, and ask for it in the next: docs/simulator.md, CPU model). Returns
 // the CPU-seconds each workload used over the run.
 std::vector<double> run_checking_cpu(const Scenario& s, const std::string& pinned = "",
                                      double pinned_cpus = 0) {
@@ -54,8 +56,11 @@ std::vector<double> run_checking_cpu(const Scenario& s, const std::string& pinne
             << s.name << ": " << pinned << " at " << t.count() / 1e9 << " s";
       }
     }
-    EXPECT_LE(used / slice_s, cpus * 1.001) << s.name << " at " << t.count() / 1e9 << " s";
+    EXPECT_LE(used / slice_s, cpus * 1.03) << s.name << " at " << t.count() / 1e9 << " s";
   }
+  double run = 0;
+  for (const double w : total) run += w;
+  EXPECT_LE(run, cpus * static_cast<double>(s.duration.count()) / 1e9 * 1.01) << s.name;
   return total;
 }
 

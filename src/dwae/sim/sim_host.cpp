@@ -519,9 +519,11 @@ void SimHost::kill(WorkloadState& w, double now) {
       if (!estimate) {
         w.cpu_account_open = false;  // a pause or a restart starts the account afresh
       } else {
-        // The correction adds what the last step's threads did beyond its estimate: they did
-        // the work handed to them in it less the growth of the work they hold (at the last
-        // step's speed, which is still w.hw_speed here).
+        // The estimate misses when threads wait for a CPU or run slower than full speed: work
+        // it counted in one step is done (and counted again) in the next. The correction takes
+        // that back, and adds work done beyond the estimate: the last step's threads did the
+        // work handed to them in it less the growth of the work they hold (at the last step's
+        // speed, which is still w.hw_speed here).
         double correction = 0;
         if (w.cpu_account_open) {
           const double done_v = (w.work_assigned_v - w.work_assigned_at_step_v) -
@@ -532,11 +534,9 @@ void SimHost::kill(WorkloadState& w, double now) {
         w.cpu_account_open = true;
         w.work_assigned_at_step_v = w.work_assigned_v;
         w.work_remaining_at_step_v = remaining_v;
-        // Downward only when the threads had all they could use (thread_share is still the
-        // last step's here): then what they did not do was waiting for its wakeup, and will be
-        // counted again. Threads held back by their share keep asking for their work, or a
-        // service that got nothing would ask for nothing and get nothing.
-        if (w.thread_share < 1) correction = std::max(0.0, correction);
+        // Not downward when the threads got no CPU at all (thread_share is still the last
+        // step's here): a service that got nothing would ask for nothing and get nothing.
+        if (w.thread_share == 0) correction = std::max(0.0, correction);
         const double asked = cpu_ns + correction;
         w.cpu_estimate_ns = cpu_ns;
         w.cpu_unclamped_ns = asked;
