@@ -2,9 +2,12 @@
 // memory.max, link sharing with borrowing and drops, and the cross-node memory penalty.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "dwae/common/clock.h"
+#include "dwae/sim/runner.h"
+#include "dwae/sim/scenario.h"
 #include "dwae/sim/sim_host.h"
 #include "sim/sim_support.h"
 
@@ -62,6 +65,155 @@ TEST(Memory, HostPressureReclaimsUnprotectedFirst) {
   EXPECT_EQ(sample.workloads[0].reclaim_stall_ns, 0u);
   EXPECT_LE(sample.workloads[1].memory_current_bytes, 1ull << 30);
   EXPECT_GT(sample.workloads[1].reclaim_stall_ns, 0u);
+}
+
+Scenario scenario_of(const std::string& text) {
+  auto load = load_scenario_text(text, "memory.yaml");
+  EXPECT_TRUE(load.scenario.has_value());
+  return *load.scenario;
+}
+
+// What the static policy does first: apply each workload's settings from the scenario.
+void apply_settings(SimHost& host, const Scenario& s) {
+  Decision d;
+  for (const auto& w : s.workloads) d.workloads.push_back({w.name, w.settings});
+  host.apply(d);
+}
+
+constexpr uint64_t kGiB = 1ull << 30;
+
+// Steps through the scenario one quantum at a time; returns the largest resident total seen.
+uint64_t run_and_track_resident(SimHost& host, const Scenario& s) {
+  uint64_t most = 0;
+  for (Nanos t = s.quantum; t <= s.duration; t += s.quantum) {
+    host.run_until(t);
+    uint64_t resident = 0;
+    const HostSample sample = host.sample().value();
+    for (const auto& w : sample.workloads) resident += w.memory_current_bytes;
+    most = std::max(most, resident);
+  }
+  return most;
+}
+
+TEST(Memory, HostPressureCountsWhatMemoryHighLetsAWorkloadHold) {
+  // a needs 12 GiB but memory.high holds it at 4 GiB: 12 GiB resident on a 16 GiB host, so
+  // b keeps its 8 GiB and only a stalls (against its own high).
+  const Scenario s = scenario_of(R"(name: phantom
+duration: 5s
+host: {cores: 4, memory: 16GiB}
+classes:
+  - {name: bg, kind: best-effort}
+workloads:
+  - {name: a, class: bg, kind: batch, threads: 1, memory: {working_set: 12GiB}, settings: {memory_high: 4GiB}}
+  - {name: b, class: bg, kind: batch, threads: 1, memory: {working_set: 8GiB}}
+)");
+  ManualClock clock;
+  SimHost host(s, clock);
+  apply_settings(host, s);
+  EXPECT_LE(run_and_track_resident(host, s), 12 * kGiB);
+  const auto sample = host.sample().value();
+  const auto& a = sample.workloads[0];
+  const auto& b = sample.workloads[1];
+  EXPECT_EQ(a.memory_current_bytes, 4 * kGiB);
+  EXPECT_GT(a.reclaim_stall_ns, 0u);
+  EXPECT_EQ(b.memory_current_bytes, 8 * kGiB);
+  EXPECT_EQ(b.reclaim_stall_ns, 0u);
+  // b works flat out, a 10 % of the time (90 % stalled against its high).
+  const Report report = make_report(s, host, "static");
+  ASSERT_EQ(report.classes.size(), 1u);
+  EXPECT_NEAR(report.classes[0].throughput, 1.1, 0.05);
+}
+
+TEST(Memory, ARestartingWorkloadDoesNotPressTheHost) {
+  // a needs 12 GiB against a memory.max of 10 GiB: killed each time it comes back, it holds
+  // nothing, and b's 8 GiB fit the 16 GiB host all the time.
+  const Scenario s = scenario_of(R"(name: restarting
+duration: 10s
+host: {cores: 4, memory: 16GiB}
+classes:
+  - {name: bg, kind: best-effort}
+workloads:
+  - {name: a, class: bg, kind: batch, threads: 1, memory: {working_set: 12GiB}, settings: {memory_max: 10GiB}}
+  - {name: b, class: bg, kind: batch, threads: 1, memory: {working_set: 8GiB}}
+)");
+  ManualClock clock;
+  SimHost host(s, clock);
+  apply_settings(host, s);
+  host.run_until(s.duration);
+  const auto sample = host.sample().value();
+  EXPECT_GE(sample.workloads[0].oom_kills, 2u);
+  EXPECT_EQ(sample.workloads[1].memory_current_bytes, 8 * kGiB);
+  EXPECT_EQ(sample.workloads[1].reclaim_stall_ns, 0u);
+  EXPECT_EQ(sample.workloads[1].oom_kills, 0u);
+}
+
+TEST(Memory, OverProtectedHostReclaimsMemoryLowButNeverMemoryMin) {
+  // 24 GiB protected on a 16 GiB host: memory.low yields (8 GiB of a is reclaimed and a
+  // stalls), memory.min holds (b keeps its 12 GiB), and resident memory never exceeds the host.
+  const Scenario s = scenario_of(R"(name: overfull
+duration: 5s
+host: {cores: 4, memory: 16GiB}
+classes:
+  - {name: bg, kind: best-effort}
+workloads:
+  - {name: a, class: bg, kind: batch, threads: 1, memory: {working_set: 12GiB}, settings: {memory_low: 12GiB}}
+  - {name: b, class: bg, kind: batch, threads: 1, memory: {working_set: 12GiB}, settings: {memory_min: 12GiB}}
+)");
+  ManualClock clock;
+  SimHost host(s, clock);
+  apply_settings(host, s);
+  EXPECT_LE(run_and_track_resident(host, s), 16 * kGiB);
+  const auto sample = host.sample().value();
+  const auto& a = sample.workloads[0];
+  const auto& b = sample.workloads[1];
+  EXPECT_EQ(a.memory_current_bytes, 4 * kGiB);
+  EXPECT_GT(a.reclaim_stall_ns, 0u);
+  EXPECT_EQ(b.memory_current_bytes, 12 * kGiB);
+  EXPECT_EQ(b.reclaim_stall_ns, 0u);
+  EXPECT_EQ(a.oom_kills + b.oom_kills, 0u);
+}
+
+TEST(Memory, OverProtectedMemoryLowIsReclaimedInProportion) {
+  // 12 + 6 GiB under memory.low on a 12 GiB host: the 6 GiB excess comes from each in
+  // proportion to its protected memory (4 and 2 GiB).
+  const Scenario s = scenario_of(R"(name: overlow
+duration: 1s
+host: {cores: 4, memory: 12GiB}
+classes:
+  - {name: bg, kind: best-effort}
+workloads:
+  - {name: a, class: bg, kind: batch, threads: 1, memory: {working_set: 12GiB}, settings: {memory_low: 12GiB}}
+  - {name: b, class: bg, kind: batch, threads: 1, memory: {working_set: 6GiB}, settings: {memory_low: 6GiB}}
+)");
+  ManualClock clock;
+  SimHost host(s, clock);
+  apply_settings(host, s);
+  EXPECT_LE(run_and_track_resident(host, s), 12 * kGiB);
+  const auto sample = host.sample().value();
+  EXPECT_EQ(sample.workloads[0].memory_current_bytes, 8 * kGiB);
+  EXPECT_EQ(sample.workloads[1].memory_current_bytes, 4 * kGiB);
+}
+
+TEST(Memory, MemoryMinBeyondTheHostEndsInAnOomKill) {
+  // Two 12 GiB workloads under memory.min on a 16 GiB host: reclaim may take neither, so the
+  // host's OOM killer kills one; resident memory never exceeds the host.
+  const Scenario s = scenario_of(R"(name: overmin
+duration: 5s
+host: {cores: 4, memory: 16GiB}
+classes:
+  - {name: bg, kind: best-effort}
+workloads:
+  - {name: a, class: bg, kind: batch, threads: 1, memory: {working_set: 12GiB}, settings: {memory_min: 12GiB}}
+  - {name: b, class: bg, kind: batch, threads: 1, memory: {working_set: 12GiB}, settings: {memory_min: 12GiB}}
+)");
+  ManualClock clock;
+  SimHost host(s, clock);
+  apply_settings(host, s);
+  EXPECT_LE(run_and_track_resident(host, s), 16 * kGiB);
+  const auto sample = host.sample().value();
+  EXPECT_GE(sample.workloads[0].oom_kills + sample.workloads[1].oom_kills, 1u);
+  // Whoever runs is never reclaimed below its memory.min.
+  EXPECT_EQ(sample.workloads[0].reclaim_stall_ns + sample.workloads[1].reclaim_stall_ns, 0u);
 }
 
 WorkloadSpec sender(const std::string& name, double bytes_per_s) {

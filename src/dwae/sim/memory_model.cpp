@@ -3,6 +3,7 @@
 #include "dwae/sim/memory_model.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace dwae::sim {
 
@@ -11,7 +12,7 @@ constexpr double kPageBytes = 4096;
 }
 
 MemoryStep MemoryModel::step(double dt_ns, double wanted_bytes, const MemoryLimits& limits,
-                             double host_excess_bytes) {
+                             double host_reclaim_bytes) {
   MemoryStep result;
   const double max = limits.max == kNoLimit ? 1e30 : static_cast<double>(limits.max);
   const double high = limits.high == kNoLimit ? 1e30 : static_cast<double>(limits.high);
@@ -32,11 +33,9 @@ MemoryStep MemoryModel::step(double dt_ns, double wanted_bytes, const MemoryLimi
     stall = kReclaimStallGain * (wanted_bytes - high) / high;
     resident = high;
   }
-  if (host_excess_bytes > 0) {
-    // Host-wide reclaim takes back memory above the protection (memory.low / memory.min).
-    const double protected_bytes = static_cast<double>(std::max(limits.low, limits.min));
-    const double reclaimable = std::max(0.0, resident - protected_bytes);
-    const double taken = std::min(reclaimable, host_excess_bytes);
+  if (host_reclaim_bytes > 0) {
+    // Host-wide reclaim; whole bytes, rounded up, so that the host's sum never ends above it.
+    const double taken = std::min(resident, std::ceil(host_reclaim_bytes));
     if (taken > 0 && resident > 0) {
       stall += kReclaimStallGain * taken / resident;
       resident -= taken;

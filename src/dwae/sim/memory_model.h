@@ -1,7 +1,9 @@
 // Memory of one workload: usage follows what it needs (working set, leak, managed heap);
-// pressing against memory.high stalls it in reclaim; reaching memory.max kills it (OOM).
+// pressing against memory.high stalls it in reclaim; reaching memory.max kills it (OOM). Host
+// reclaim takes what the host chose (see HostHolding) and stalls it the same way.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "dwae/host/host.h"
@@ -17,12 +19,35 @@ struct MemoryStep {
   bool oom_killed = false;
 };
 
+// What a workload can hold resident against host memory, split by protection: its need held
+// down to memory.high (0 if memory.max kills it), of which `min` lies under memory.min and
+// `low` between memory.min and memory.low. The rest is unprotected.
+struct HostHolding {
+  double held = 0, min = 0, low = 0;
+  double unprotected() const { return held - min - low; }
+};
+inline HostHolding host_holding(double wanted_bytes, const MemoryLimits& limits) {
+  HostHolding h;
+  if (limits.max != kNoLimit && wanted_bytes >= static_cast<double>(limits.max)) return h;
+  h.held = limits.high == kNoLimit ? wanted_bytes
+                                   : std::min(wanted_bytes, static_cast<double>(limits.high));
+  h.min = std::min(h.held, static_cast<double>(limits.min));
+  h.low = std::min(h.held, static_cast<double>(std::max(limits.low, limits.min))) - h.min;
+  return h;
+}
+
 class MemoryModel {
  public:
-  // `wanted_bytes`: what the workload needs resident now. `host_excess_bytes`: this workload's
-  // share of host-wide reclaim (0 when the host has room).
+  // `wanted_bytes`: what the workload needs resident now. `host_reclaim_bytes`: what host-wide
+  // reclaim takes from what it holds (0 when the host has room); the host decides it, within
+  // the workload's effective protection.
   MemoryStep step(double dt_ns, double wanted_bytes, const MemoryLimits& limits,
-                  double host_excess_bytes);
+                  double host_reclaim_bytes);
+  // Killed by the host's OOM killer (the host's memory.min cannot be honoured).
+  void oom_kill() {
+    ++oom_kills;
+    current_ = 0;
+  }
   double current_bytes() const { return current_; }
 
   // Cumulative counters, as memory.events / memory.stat / PSI report them.

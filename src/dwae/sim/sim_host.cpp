@@ -549,8 +549,50 @@ void SimHost::kill(WorkloadState& w, double now) {
 }
 
 void SimHost::step_memory(double t0, double dt, double wanted_sum, double reclaimable_sum) {
+  // `wanted_sum`: what the workloads can hold (HostHolding::held); `reclaimable_sum`: the
+  // unprotected part of it. When that exceeds host memory, reclaim takes the excess from the
+  // unprotected memory first, then from what memory.low protects, each in proportion to what
+  // the workloads hold in it (the kernel's proportional distribution of over-committed
+  // protection), so resident memory always fits the host. memory.min is never reclaimed: when
+  // it alone exceeds the host, the host's OOM killer kills the largest workload until it fits.
   const auto total = static_cast<double>(scenario_.host.memory_bytes);
-  const double excess = std::max(0.0, wanted_sum - total);
+  double excess = std::max(0.0, wanted_sum - total);
+  double unprotected_share = 0, low_share = 0;  // of each band, taken by host reclaim
+  if (excess > 0) {
+    double low_sum = 0, min_sum = 0;
+    for (auto& w : workloads_) {
+      if (t0 < w->restart_until_ns) continue;
+      const HostHolding h = host_holding(w->wanted_bytes, w->memory_limits);
+      low_sum += h.low;
+      min_sum += h.min;
+    }
+    while (min_sum > total) {
+      WorkloadState* victim = nullptr;  // the most resident memory, as the kernel's OOM badness
+      HostHolding vh;
+      for (auto& w : workloads_) {
+        if (t0 < w->restart_until_ns) continue;
+        const HostHolding h = host_holding(w->wanted_bytes, w->memory_limits);
+        if (h.held > 0 &&
+            (victim == nullptr || w->memory.current_bytes() > victim->memory.current_bytes() ||
+             (w->memory.current_bytes() == victim->memory.current_bytes() && h.held > vh.held))) {
+          victim = w.get();
+          vh = h;
+        }
+      }
+      victim->memory.oom_kill();
+      victim->memory_quiet = false;
+      victim->stall = 0;
+      kill(*victim, t0);
+      excess -= vh.held;
+      reclaimable_sum -= vh.unprotected();
+      low_sum -= vh.low;
+      min_sum -= vh.min;
+    }
+    excess = std::max(0.0, excess);
+    unprotected_share = reclaimable_sum > 0 ? std::min(1.0, excess / reclaimable_sum) : 0;
+    const double beyond = std::max(0.0, excess - reclaimable_sum);
+    low_share = low_sum > 0 ? std::min(1.0, beyond / low_sum) : 0;
+  }
   double used = 0, stalled_need = 0;
   for (auto& w : workloads_) {
     if (t0 < w->restart_until_ns) {
@@ -566,9 +608,8 @@ void SimHost::step_memory(double t0, double dt, double wanted_sum, double reclai
     }
     double taken = 0;
     if (excess > 0) {
-      const double prot = w->protected_bytes;
-      const double share = reclaimable_sum > 0 ? std::max(0.0, wanted - prot) / reclaimable_sum : 0;
-      taken = excess * share;
+      const HostHolding h = host_holding(wanted, w->memory_limits);
+      taken = h.unprotected() * unprotected_share + h.low * low_share;
     }
     const MemoryStep m = w->memory.step(dt, wanted, w->memory_limits, taken);
     w->stall = m.stall_fraction;
@@ -1052,9 +1093,13 @@ void SimHost::step(double t0, double dt) {
     step_phases(w, t0, dt);
     const double wanted = w.working_set_bytes + w.leaked_bytes + w.heap_bytes;
     w.wanted_bytes = wanted;
-    totals.wanted_sum += wanted;
-    const double prot = w.protected_bytes;
-    totals.reclaimable_sum += std::max(0.0, wanted - prot);
+    // Host memory is pressed by what the workload can hold: not what memory.high keeps out,
+    // nothing while it restarts.
+    if (t0 >= w.restart_until_ns) {
+      const HostHolding held = host_holding(wanted, w.memory_limits);
+      totals.wanted_sum += held.held;
+      totals.reclaimable_sum += held.unprotected();
+    }
     // Caps: cpuset size and CFS bandwidth.
     w.cap_cores = w.bandwidth.cap_cores(dt);
     cap_[i] = std::min(w.cpu_count, w.cap_cores);
