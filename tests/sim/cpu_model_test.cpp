@@ -157,6 +157,26 @@ TEST(CfsBandwidth, PeriodsThatAreNotAMultipleOfTheStepCountTheirThrottledTime) {
   EXPECT_NEAR(b.throttled_ns / 1e9, 99 * 0.0035, 1e-6);
 }
 
+TEST(CfsBandwidth, ABatchJobGetsItsQuotaWithPeriodsShorterThanTheQuantum) {
+  // cpu.max "4000 2000" on 4 threads with 5 ms steps: 2 CPUs, every 2 ms period throttled.
+  Scenario s = test::host_with(8, Nanos{5'000'000'000});
+  ASSERT_EQ(s.quantum, Nanos{5'000'000});
+  s.classes.push_back(test::batch_class("be"));
+  s.workloads.push_back(test::batch("capped", "be", 4));
+  ManualClock clock;
+  SimHost host(s, clock);
+  ResourceTargets t;
+  t.cpu_quota_us = 4'000;
+  t.cpu_period_us = 2'000;
+  host.apply(decide("capped", t));
+  host.run_until(s.duration);
+  const auto w = host.sample()->workloads[0];
+  EXPECT_NEAR(static_cast<double>(w.cpu_usage_ns) / 1e9, 10.0, 1e-6);
+  EXPECT_EQ(w.nr_periods, 2499u);
+  EXPECT_EQ(w.nr_throttled, 2500u);
+  EXPECT_NEAR(static_cast<double>(w.throttled_ns) / 1e9, 2.499, 1e-6);
+}
+
 TEST(CfsBandwidth, NoPeriodsAreCountedWithoutAQuota) {
   // The kernel's period timer runs only while a quota is set.
   CfsBandwidth b;
