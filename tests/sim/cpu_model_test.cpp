@@ -2,7 +2,10 @@
 // workloads, cpusets cap usage, and quota throttling follows the CFS bandwidth arithmetic.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "dwae/common/clock.h"
+#include "dwae/sim/cfs_bandwidth.h"
 #include "dwae/sim/scenario.h"
 #include "dwae/sim/sim_host.h"
 #include "dwae/sim/water_fill.h"
@@ -114,6 +117,75 @@ TEST(CfsBandwidth, BurstCarriesUnusedRuntime) {
   b.charge(100'000'000, 100'000'000, 80'000'000, true, 1.0);
   EXPECT_TRUE(b.throttled());
   EXPECT_EQ(b.nr_throttled, 1u);
+}
+
+// Steps a group of `threads` runnable threads on an otherwise idle host as SimHost steps a
+// batch job: each step's cap, then the charge for what ran. Returns the CPU time used.
+double run_steps(CfsBandwidth& b, double step_ns, int steps, double threads) {
+  double used = 0;
+  for (int i = 0; i < steps; ++i) {
+    const double t0 = i * step_ns;
+    b.advance_to(t0);
+    const double ran = std::min(threads, b.cap_cores(step_ns)) * step_ns;
+    b.charge(t0, step_ns, ran, true, threads);
+    used += ran;
+  }
+  return used;
+}
+
+TEST(CfsBandwidth, PeriodsShorterThanTheStepEachRefillTheirQuota) {
+  // 2 CPUs of quota in 2 ms periods, 5 ms steps, 4 threads: every period runs 4 CPUs for 1 ms
+  // and is throttled for 1 ms; a step gets 10 ms of runtime and 2.5 periods on average.
+  CfsBandwidth b;
+  b.configure(4'000'000, 2'000'000, 0);
+  const double used = run_steps(b, 5e6, 200, 4);
+  EXPECT_NEAR(used / 1e9, 2.0, 1e-6);
+  EXPECT_EQ(b.nr_periods, 499u);  // 500 periods in 1 s; the one ending at 1 s is not yet counted
+  EXPECT_EQ(b.nr_throttled, 500u);
+  EXPECT_NEAR(b.throttled_ns / 1e9, 0.499, 1e-6);
+}
+
+TEST(CfsBandwidth, PeriodsThatAreNotAMultipleOfTheStepCountTheirThrottledTime) {
+  // 2 CPUs of quota in 7 ms periods, 5 ms steps, 4 threads: every period runs 4 CPUs for
+  // 3.5 ms and is throttled for 3.5 ms.
+  CfsBandwidth b;
+  b.configure(14'000'000, 7'000'000, 0);
+  const double used = run_steps(b, 5e6, 140, 4);
+  EXPECT_NEAR(used / 1e9, 1.4, 1e-6);
+  EXPECT_EQ(b.nr_periods, 99u);
+  EXPECT_EQ(b.nr_throttled, 100u);
+  EXPECT_NEAR(b.throttled_ns / 1e9, 99 * 0.0035, 1e-6);
+}
+
+TEST(CfsBandwidth, ABatchJobGetsItsQuotaWithPeriodsShorterThanTheQuantum) {
+  // cpu.max "4000 2000" on 4 threads with 5 ms steps: 2 CPUs, every 2 ms period throttled.
+  Scenario s = test::host_with(8, Nanos{5'000'000'000});
+  ASSERT_EQ(s.quantum, Nanos{5'000'000});
+  s.classes.push_back(test::batch_class("be"));
+  s.workloads.push_back(test::batch("capped", "be", 4));
+  ManualClock clock;
+  SimHost host(s, clock);
+  ResourceTargets t;
+  t.cpu_quota_us = 4'000;
+  t.cpu_period_us = 2'000;
+  host.apply(decide("capped", t));
+  host.run_until(s.duration);
+  const auto w = host.sample()->workloads[0];
+  EXPECT_NEAR(static_cast<double>(w.cpu_usage_ns) / 1e9, 10.0, 1e-6);
+  EXPECT_EQ(w.nr_periods, 2499u);
+  EXPECT_EQ(w.nr_throttled, 2500u);
+  EXPECT_NEAR(static_cast<double>(w.throttled_ns) / 1e9, 2.499, 1e-6);
+}
+
+TEST(CfsBandwidth, NoPeriodsAreCountedWithoutAQuota) {
+  // The kernel's period timer runs only while a quota is set.
+  CfsBandwidth b;
+  b.configure(0, 100'000'000, 0);
+  run_steps(b, 5e6, 100, 4);
+  b.advance_to(500e6);
+  EXPECT_EQ(b.nr_periods, 0u);
+  EXPECT_EQ(b.nr_throttled, 0u);
+  EXPECT_EQ(b.throttled_ns, 0.0);
 }
 
 // A request-driven workload holds the CPU only for the work it has (CFS gives a CPU away when

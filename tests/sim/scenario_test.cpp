@@ -373,6 +373,26 @@ TEST(Scenario, CpuMaxOutsideTheKernelsBoundsIsAnError) {
             "minimum quota\n");
 }
 
+// cpu.max.burst above the quota and an io.max limit of 0 are refused as the kernel refuses them
+// (EINVAL, ERANGE); a burst without a quota is a value the kernel keeps for later.
+TEST(Scenario, BurstAboveQuotaAndZeroIoLimitsAreErrors) {
+  const auto load = load_scenario_text(
+      with_workloads("  - {name: a, class: c, kind: batch, settings: {cpu_quota: 1, "
+                     "cpu_period: 100ms, cpu_burst: 1s}}\n"
+                     "  - {name: b, class: c, kind: batch, settings: {cpu_quota: 1, "
+                     "cpu_period: 100ms, cpu_burst: 100ms}}\n"
+                     "  - {name: d, class: c, kind: batch, settings: {cpu_burst: 1s}}\n"
+                     "  - {name: e, class: c, kind: batch, settings: {io_max_bps: 0}}\n"
+                     "  - {name: f, class: c, kind: batch, settings: {io_max_iops: 0}}\n"),
+      "b.yaml");
+  ASSERT_FALSE(load.scenario);
+  EXPECT_EQ(errors(load),
+            "b.yaml:8:93: cpu_burst 1s is above the 100ms quota (cpu_quota x cpu_period); the "
+            "kernel refuses a burst above the quota\n"
+            "b.yaml:11:61: io_max_bps must be more than 0\n"
+            "b.yaml:12:62: io_max_iops 0 is out of range 1..18446744073709551615\n");
+}
+
 // Settings that reach the simulator without the loader (a scenario built in code) and that it
 // refuses stop the run with the workload and the field, instead of running it unconfigured.
 TEST(Scenario, RefusedInitialSettingsStopTheRun) {

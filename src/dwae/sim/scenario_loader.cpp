@@ -365,6 +365,13 @@ class Loader {
       Nanos burst{0};
       f_.get_duration(s, "cpu_burst", burst);
       t.cpu_burst_us = static_cast<uint64_t>(burst.count() / 1000);
+      // The kernel refuses cpu.max.burst above the quota (EINVAL).
+      if (t.cpu_quota_us && *t.cpu_burst_us > *t.cpu_quota_us) {
+        f_.error(s["cpu_burst"], "cpu_burst " + s["cpu_burst"].Scalar() + " is above the " +
+                                     format_duration(Nanos{*t.cpu_quota_us * 1000}) +
+                                     " quota (cpu_quota x cpu_period); the kernel refuses a "
+                                     "burst above the quota");
+      }
     }
     if (s["cpu_idle"]) {
       bool idle = false;
@@ -394,6 +401,8 @@ class Loader {
       uint64_t iops = kNoLimit, bps = kNoLimit;
       f_.get(s, "io_max_iops", iops, 1, kNoLimit);
       f_.get_size(s, "io_max_bps", bps);
+      // The kernel refuses a limit of 0 in io.max (ERANGE); no limit is the key left out.
+      if (s["io_max_bps"] && bps == 0) f_.error(s["io_max_bps"], "io_max_bps must be more than 0");
       limit.riops = limit.wiops = iops;
       limit.rbps = limit.wbps = bps;
       t.io_limits = std::vector<IoDeviceLimit>{limit};
