@@ -865,7 +865,8 @@ void SimHost::step_hardware_speed(double smt) {
 void SimHost::step_requests(WorkloadState& w, double t0, double dt) {
   const WorkloadSpec& s = *w.spec;
   const double t1 = t0 + dt;
-  const bool paused = t0 < w.gc_pause_until_ns || w.bandwidth.throttled();
+  // Throttled for the whole step only when no period inside it refills the runtime.
+  const bool paused = t0 < w.gc_pause_until_ns || w.cap_cores <= 0;
   const double cpu_speed = w.hw_speed;
   const double thread_share = w.thread_share;
   const double speed = paused ? 0.0 : thread_share * cpu_speed * (1.0 - w.stall);
