@@ -23,6 +23,13 @@ Scenario load(const std::string& text) {
   return loaded.scenario ? *loaded.scenario : Scenario{};
 }
 
+// The report of `s` under the static policy.
+Report report_of(const Scenario& s) {
+  auto policy = make_policy("static", s);
+  EXPECT_TRUE(policy.ok());
+  return run_scenario(s, **policy).value();
+}
+
 // Runs `s` in 200 ms slices and checks the CPU used: by the workload named `pinned` at most
 // `pinned_cpus` in each slice; by the host at most its CPUs over the run (and 1 %), and in
 // each slice at most 5 % more (a request-driven workload's threads may run a little beyond what
@@ -176,9 +183,7 @@ workloads:
     service: {distribution: exponential, mean: 100us}
     io: {pattern: metadata, ops_per_request: 4}
 )");
-  auto policy = make_policy("static", s);
-  ASSERT_TRUE(policy.ok());
-  const Report r = run_scenario(s, **policy).value();
+  const Report r = report_of(s);
   ASSERT_EQ(r.classes.size(), 1u);
   EXPECT_LT(r.classes[0].throughput, (2500 + 4096 / 20.0) * 1.01);
   EXPECT_GT(r.classes[0].throughput, 2500 * 0.9);
@@ -203,9 +208,7 @@ workloads:
     memory: {working_set: 1GiB, leak_rate: 100MiB}
     settings: {memory_max: 2GiB}
 )");
-  auto policy = make_policy("static", s);
-  ASSERT_TRUE(policy.ok());
-  const Report r = run_scenario(s, **policy).value();
+  const Report r = report_of(s);
   ASSERT_GT(r.host.oom_kills, 0u);
   const ClassReport& c = r.classes[0];
   EXPECT_EQ(c.frames_total, c.requests + c.requests_failed);
@@ -291,9 +294,7 @@ workloads:
     arrivals: {process: poisson, rate: 1000}
     service: {distribution: constant, mean: 1ms}
 )");
-  auto policy = make_policy("static", s);
-  ASSERT_TRUE(policy.ok());
-  const Report r = run_scenario(s, **policy).value();
+  const Report r = report_of(s);
   EXPECT_NEAR(r.classes[0].throughput, 1000, 100);
   EXPECT_NEAR(r.classes[0].throughput, static_cast<double>(r.classes[0].requests) / 0.9, 1e-6);
 }
