@@ -123,6 +123,27 @@ TEST_F(CrashTest, RestoreKeepsOnlyWhatFailedUntilToldToGiveItUp) {
   EXPECT_EQ(::access(options_.journal_path.c_str(), F_OK), -1);
 }
 
+// A journal that cannot be read is not silently dropped: `dwae restore` says the journal itself
+// failed (no value failed), keeps it, and --give-up-failed says that every value it recorded
+// is left as it is now before deleting it.
+TEST_F(CrashTest, GivingUpAnUnreadableJournalSaysWhatIsLeft) {
+  std::ofstream(options_.journal_path) << "{ not a journal";
+  const auto first = dwae::test::run_process(
+      {dwae::test::dwae_binary(), "restore", "--journal", options_.journal_path});
+  EXPECT_EQ(first.exit_code, 1) << first.out << first.err;
+  EXPECT_NE(first.out.find("0 failed, and the journal itself failed"), std::string::npos)
+      << first.out;
+  EXPECT_EQ(::access(options_.journal_path.c_str(), F_OK), 0);
+  const auto second = dwae::test::run_process({dwae::test::dwae_binary(), "restore", "--journal",
+                                               options_.journal_path, "--give-up-failed"});
+  EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_NE(second.out.find("gave up on the journal " + options_.journal_path), std::string::npos)
+      << second.out;
+  EXPECT_NE(second.out.find("every value it recorded is left as it is now"), std::string::npos)
+      << second.out;
+  EXPECT_EQ(::access(options_.journal_path.c_str(), F_OK), -1);
+}
+
 // A journal written before the last reboot names cgroups that are all gone; one made since at
 // the same path holds what its owner set at this boot, and nothing is written into it.
 TEST_F(CrashTest, AJournalFromAnEarlierBootIsDroppedNotRestored) {

@@ -29,10 +29,13 @@ int run_restore(const std::string& journal_path, bool give_up_failed) {
   const auto report = actuator::restore_journal(journal_path, fs);
   for (const auto& m : report.messages) std::fprintf(stderr, "%s\n", m.c_str());
   for (const auto& f : report.failures) std::fprintf(stderr, "%s\n", f.describe().c_str());
-  std::printf("restore: %zu restored, %zu skipped (cgroup gone), %zu failed\n", report.restored,
-              report.skipped, report.failed());
-  if (report.ok()) return kExitOk;
+  // Values that failed, and failures of the journal itself (unreadable, or not rewritten).
   const std::vector<std::string> failed_paths = report.failed_paths();
+  const bool journal_failed = report.failed() > failed_paths.size();
+  std::printf("restore: %zu restored, %zu skipped (cgroup gone), %zu failed%s\n", report.restored,
+              report.skipped, failed_paths.size(),
+              journal_failed ? ", and the journal itself failed (above)" : "");
+  if (report.ok()) return kExitOk;
   if (!give_up_failed) {
     std::printf("restore: %s keeps the %zu that failed; try again, or add --give-up-failed\n",
                 journal_path.c_str(), failed_paths.size());
@@ -40,6 +43,14 @@ int run_restore(const std::string& journal_path, bool give_up_failed) {
   }
   for (const auto& path : failed_paths) {
     std::printf("restore: gave up on %s (left as it is now)\n", path.c_str());
+  }
+  for (const auto& f : report.failures) {
+    if (!f.path.empty()) continue;
+    // An unreadable journal: whatever it recorded is left as it is now, unrestored.
+    std::printf(
+        "restore: gave up on the journal %s (%s): every value it recorded is left as it "
+        "is now\n",
+        journal_path.c_str(), f.message.c_str());
   }
   if (::unlink(journal_path.c_str()) != 0 && errno != ENOENT) {
     std::fprintf(stderr, "restore: cannot delete %s: %s\n", journal_path.c_str(),
