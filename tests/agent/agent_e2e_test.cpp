@@ -193,6 +193,19 @@ class AgentEndToEnd : public ::testing::Test {
     return path;
   }
 
+  // The static policy, with the latency-sensitive workload's weight set to 400: the agent
+  // moves it there (cpu.shares 4096 on v1) and holds it, whatever the load does.
+  std::string static_config_with_ls_at_400() const {
+    std::string text = config("static");
+    const std::string ls_match = "/ls\"}\n";
+    const auto at = text.find(ls_match);
+    EXPECT_NE(at, std::string::npos);
+    if (at != std::string::npos) {
+      text.insert(at + ls_match.size(), "    settings: {cpu_weight: 400}\n");
+    }
+    return text;
+  }
+
   std::vector<std::string> agent_argv(const std::string& config_path) const {
     return {test::dwae_binary(), "run", "--config", config_path};
   }
@@ -316,8 +329,11 @@ TEST_F(AgentEndToEnd, KillNineThenRestartRestoresEveryValue) {
 
 TEST_F(AgentEndToEnd, StateDirFlagMovesTheJournalAndItsOwnerIsNotUndoneUnderIt) {
   start_load();
-  // The config names a state directory; --state-dir moves it, journal included.
-  const std::string cfg = write_config(config());
+  // The config names a state directory; --state-dir moves it, journal included. The static
+  // policy holds what it set (an adaptive one may move a weight back on its own while the
+  // checks below run).
+  const std::string cfg = write_config(static_config_with_ls_at_400());
+  const std::string shares = cpu_file("ls", "cpu.shares");
   const std::string moved = tmp_.path() + "/moved-state";
   std::vector<std::string> argv = agent_argv(cfg);
   argv.insert(argv.end(), {"--state-dir", moved});
@@ -325,7 +341,7 @@ TEST_F(AgentEndToEnd, StateDirFlagMovesTheJournalAndItsOwnerIsNotUndoneUnderIt) 
   std::optional<test::ScopedFileLimit> low_limit(std::in_place, 1024);
   Background agent(argv, tmp_.path(), "agent");
   low_limit.reset();
-  ASSERT_TRUE(eventually([&] { return weights_moved(); }, 30s)) << agent.err();
+  ASSERT_TRUE(eventually([&] { return read_value(shares) == "4096"; }, 30s)) << agent.err();
   EXPECT_EQ(::access((moved + "/journal.json").c_str(), F_OK), 0);
   // It raised its open-file limit to the hard one (a descriptor per statistics file of every
   // cgroup).
@@ -353,7 +369,7 @@ TEST_F(AgentEndToEnd, StateDirFlagMovesTheJournalAndItsOwnerIsNotUndoneUnderIt) 
                                       moved, "--dry-run", "--duration", "300ms", "--no-bpf"});
   EXPECT_EQ(dry.exit_code, 1) << dry.err;
   EXPECT_NE(dry.err.find("is used by another running dwae"), std::string::npos) << dry.err;
-  EXPECT_TRUE(weights_moved()) << "the running agent's values are still in place";
+  EXPECT_EQ(read_value(shares), "4096") << "the running agent's values are still in place";
   EXPECT_EQ(::access((moved + "/journal.json").c_str(), F_OK), 0);
 
   EXPECT_EQ(agent.stop(SIGTERM), 0) << agent.err();
@@ -367,12 +383,7 @@ TEST_F(AgentEndToEnd, StateDirFlagMovesTheJournalAndItsOwnerIsNotUndoneUnderIt) 
 // The static policy holds the configured weight: it reaches it in max_step steps, and the audit
 // log has one record per real change, none for the ticks after.
 TEST_F(AgentEndToEnd, StaticReachesItsTargetAndTheAuditHasOnlyRealChanges) {
-  std::string text = config("static");
-  const std::string ls_match = "/ls\"}\n";
-  const auto at = text.find(ls_match);
-  ASSERT_NE(at, std::string::npos);
-  text.insert(at + ls_match.size(), "    settings: {cpu_weight: 400}\n");
-  std::vector<std::string> argv = agent_argv(write_config(text));
+  std::vector<std::string> argv = agent_argv(write_config(static_config_with_ls_at_400()));
   argv.emplace_back("--no-bpf");
   Background agent(argv, tmp_.path(), "agent");
   const std::string shares = cpu_file("ls", "cpu.shares");
