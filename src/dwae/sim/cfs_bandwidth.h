@@ -42,8 +42,6 @@ class CfsBandwidth {
     spend(now_ns, dt_ns, used_ns, runnable_cores);
   }
   bool throttled() const { return pool_.throttled; }
-  // The next instant a period boundary falls, for aligning simulation steps.
-  double next_boundary_ns() const { return pool_.period_end_ns; }
 
   uint64_t nr_periods = 0, nr_throttled = 0;
   double throttled_ns = 0;

@@ -190,7 +190,6 @@ void SimHost::derive(WorkloadState& w) {
   w.memory_limits.low = t.memory_low_bytes.value_or(0);
   w.memory_limits.high = t.memory_high_bytes.value_or(kNoLimit);
   w.memory_limits.max = t.memory_max_bytes.value_or(kNoLimit);
-  w.protected_bytes = static_cast<double>(std::max(w.memory_limits.low, w.memory_limits.min));
   w.memory_quiet = false;
   w.io.weight = t.io_weight.value_or(100);
   w.io.limit_iops = 0;

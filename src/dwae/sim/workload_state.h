@@ -47,7 +47,6 @@ struct WorkloadState {
   double numa_speed = 1;          // work speed from remote memory accesses alone
   double cpu_count = 0;           // cpus.size()
   MemoryLimits memory_limits;
-  double protected_bytes = 0;    // max(memory.low, memory.min), what host reclaim leaves alone
   double working_set_bytes = 0;  // the spec's, converted once
 
   // Per-nanosecond rates from the spec, computed once (the step multiplies rather than divides).
