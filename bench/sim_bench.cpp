@@ -41,7 +41,12 @@ void BM_SimHost16(benchmark::State& state) {
   scenario.quantum = std::chrono::microseconds(state.range(0));
   run(state, scenario);
 }
-BENCHMARK(BM_SimHost16)->Arg(1000)->Arg(5000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SimHost16)
+    ->Arg(1000)
+    ->Arg(5000)
+    ->Arg(10000)
+    ->Arg(20000)
+    ->Unit(benchmark::kMillisecond);
 
 // The same host at 5 ms quantum with every request rate scaled by Arg/100 (0 = only the fluid
 // models: batch CPU, bulk I/O and traffic): shows what requests cost against the step cost.
