@@ -1,7 +1,8 @@
 // `dwae bench --short` as a user runs it (the CI smoke test): the report is complete; an
 // interrupted run (SIGINT or SIGHUP mid-run) leaves no test cgroup, no scratch directory and no
-// process behind; a closed progress stream does not stop the run. Built as its own executable so
-// that these long tests run serially with a timeout (tests/bench/CMakeLists).
+// process behind; a closed progress stream does not stop the run; bad --out and --controllers
+// are refused before anything is measured. Built as its own executable so that these long tests
+// run serially with a timeout (tests/bench/CMakeLists).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -342,6 +343,44 @@ TEST(BenchCli, AClosedProgressStreamDoesNotStopTheRun) {
   for (const auto& e : fs::recursive_directory_iterator(out)) {
     EXPECT_EQ(e.path().filename().string().find("probe"), std::string::npos) << e.path();
   }
+}
+
+// A --out that cannot be created or written is found before anything is measured, not after
+// the whole run (whose results would then be lost).
+TEST(BenchCli, AnUnwritableOutIsRefusedBeforeMeasuring) {
+  test::TempDir dir;
+  dir.write("file", "x");
+  dir.write("report/plots", "a file where the plots directory goes");
+  for (const std::string& out : {std::string("/proc/nope"), dir.path() + "/file",
+                                 dir.path() + "/file/sub", dir.path() + "/report"}) {
+    const auto r =
+        test::run_process({test::dwae_binary(), "bench", "steady-1to4", "--short", "--controllers",
+                           "none", "--warmup", "1s", "--duration", "1s", "--out", out});
+    EXPECT_EQ(r.exit_code, 2) << out << ": " << r.err;
+    EXPECT_NE(r.err.find("dwae bench: --out " + out + ": cannot "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("nothing measured"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("scenario steady-1to4"), std::string::npos) << r.err;
+  }
+}
+
+// An explicit controller list with an empty name is refused, not read as "the default set";
+// so is an empty scenario name.
+TEST(BenchCli, AnEmptyControllerOrScenarioNameIsRefused) {
+  test::TempDir dir;
+  for (const std::string list : {",,", ",", "none,", ",feedback", "none,,feedback"}) {
+    const auto r = test::run_process({test::dwae_binary(), "bench", "steady-1to4", "--short",
+                                      "--warmup", "1s", "--duration", "1s", "--controllers", list,
+                                      "--out", dir.path() + "/report"});
+    EXPECT_EQ(r.exit_code, 2) << list << ": " << r.err;
+    EXPECT_NE(r.err.find("dwae bench: --controllers '" + list + "': empty controller name"),
+              std::string::npos)
+        << r.err;
+  }
+  const auto r = test::run_process({test::dwae_binary(), "bench", "", "--short", "--warmup", "1s",
+                                    "--duration", "1s", "--controllers", "none", "--out",
+                                    dir.path() + "/report"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("unknown scenario ''"), std::string::npos) << r.err;
 }
 
 }  // namespace
