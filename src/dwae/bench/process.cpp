@@ -33,8 +33,8 @@ void install_interrupt_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
 }
 
 bool interrupted() {
@@ -74,9 +74,8 @@ Result<Child> Child::spawn(const SpawnSpec& spec) {
   if (pid < 0) return Error::from_errno("fork", errno);
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, spec.parent_death_signal);
-    // The benchmark's own handlers must not survive exec's default for SIGINT/SIGTERM.
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
+    // exec resets handled signals but keeps ignored ones: a tool must die of SIGPIPE as usual.
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
     char self[32];
     const int len = std::snprintf(self, sizeof self, "%d", static_cast<int>(::getpid()));
     for (const auto& file : procs) {

@@ -1,5 +1,5 @@
 // Child processes of the benchmark: started already inside given cgroups, output into files,
-// waited for without blocking signals, stopped by pid. Also the SIGINT/SIGTERM flag every
+// waited for without blocking signals, stopped by pid. Also the SIGINT/SIGTERM/SIGHUP flag every
 // wait of the benchmark polls, so an interrupted run cleans up on the normal path.
 #pragma once
 
@@ -14,7 +14,10 @@
 
 namespace dwae::bench {
 
-// Installs handlers for SIGINT and SIGTERM that only set a flag.
+// Installs handlers for SIGINT, SIGTERM and SIGHUP (a closed terminal) that only set a flag,
+// and ignores SIGPIPE: a progress stream whose reader went away makes writes fail (EPIPE), it
+// does not kill the benchmark before it has cleaned up. Children start with all four at their
+// defaults.
 void install_interrupt_handlers();
 bool interrupted();
 int interrupt_signal();  // the signal that arrived, 0 when none

@@ -35,6 +35,11 @@ constexpr uint64_t kMiB = 1024ull * 1024ull;
 // clients are not part of the contention they measure.
 constexpr int kLoadGeneratorShares = 10240;
 constexpr int kRedisListLength = 600;
+// A best-effort tool runs for the warm-up and the measured window plus this, then ends by itself
+// (the benchmark stops it earlier): if the benchmark dies without cleaning up (SIGKILL), nothing
+// it started outlives it by much. Long enough for a measured window that overruns (a redis batch
+// or wrk that finishes late).
+constexpr std::chrono::seconds kLoadMargin{60};
 
 std::string interrupted_message() {
   return "interrupted by signal " + std::to_string(interrupt_signal());
@@ -146,6 +151,11 @@ class ScenarioBench {
   Status start_service(const ServiceSpec& spec);
   Result<BestEffortLoad> start_best_effort(const BestEffortSpec& spec, const std::string& tag);
   Result<BestEffortRun> stop_best_effort(BestEffortLoad& load);
+  // How long a best-effort tool may run by itself, in whole seconds.
+  long load_seconds() const {
+    return std::chrono::ceil<std::chrono::seconds>(plan_.warmup + plan_.measure + kLoadMargin)
+        .count();
+  }
   Result<LatencyCounts> redis_load(const ServiceSpec& spec, steady_clock::time_point deadline,
                                    const std::string& tag);
   Status apply_static_best(std::vector<std::pair<std::string, std::string>>& undo);
@@ -205,10 +215,11 @@ Status ScenarioBench::setup() {
   // fio lays its file out once, inside the fio tenant, before any measured run.
   for (const auto& b : scenario_.best_effort) {
     if (b.kind != BestEffortKind::fio_randwrite) continue;
-    auto out = run_to_completion(
-        {"fio", "--name=layout", "--filename=" + scratch_ + "/fio.dat",
-         "--size=" + std::to_string(b.bytes), "--rw=write", "--bs=1M", "--create_only=1"},
-        dirs(tenant(b.name)), scratch_ + "/fio-layout", milliseconds(120000));
+    auto out =
+        run_to_completion({"fio", "--name=layout", "--filename=" + scratch_ + "/fio.dat",
+                           "--size=" + std::to_string(b.bytes), "--rw=write", "--bs=1M",
+                           "--create_only=1", "--thread"},
+                          dirs(tenant(b.name)), scratch_ + "/fio-layout", milliseconds(120000));
     if (!out) return Error{"fio layout: " + out.error().message};
   }
   return Status::success();
@@ -419,9 +430,14 @@ Result<BestEffortLoad> ScenarioBench::start_best_effort(const BestEffortSpec& sp
   spawn.cwd = scratch_;
   switch (spec.kind) {
     case BestEffortKind::cpu_hogs:
-      spawn.argv = {"stress-ng",    "--cpu",      std::to_string(spec.hogs_per_core * usable_cpus_),
-                    "--cpu-method", "matrixprod", "--metrics-brief",
-                    "--timeout",    "900s"};
+      spawn.argv = {"stress-ng",
+                    "--cpu",
+                    std::to_string(spec.hogs_per_core * usable_cpus_),
+                    "--cpu-method",
+                    "matrixprod",
+                    "--metrics-brief",
+                    "--timeout",
+                    std::to_string(load_seconds()) + "s"};
       break;
     case BestEffortKind::memory_hog:
       spawn.argv = {"stress-ng",
@@ -434,9 +450,11 @@ Result<BestEffortLoad> ScenarioBench::start_best_effort(const BestEffortSpec& sp
                     "write64",
                     "--metrics-brief",
                     "--timeout",
-                    "900s"};
+                    std::to_string(load_seconds()) + "s"};
       break;
     case BestEffortKind::fio_randwrite:
+      // --thread: the jobs are threads of the one process that the kernel kills if the
+      // benchmark dies (PR_SET_PDEATHSIG reaches only that process, not forked job processes).
       spawn.argv = {"fio",
                     "--name=best-effort",
                     "--filename=" + scratch_ + "/fio.dat",
@@ -448,8 +466,9 @@ Result<BestEffortLoad> ScenarioBench::start_best_effort(const BestEffortSpec& sp
                     "--iodepth=8",
                     "--numjobs=" + std::to_string(spec.workers),
                     "--group_reporting",
+                    "--thread",
                     "--time_based",
-                    "--runtime=900",
+                    "--runtime=" + std::to_string(load_seconds()),
                     "--output-format=json"};
       break;
   }
@@ -460,6 +479,12 @@ Result<BestEffortLoad> ScenarioBench::start_best_effort(const BestEffortSpec& sp
 }
 
 Result<BestEffortRun> ScenarioBench::stop_best_effort(BestEffortLoad& load) {
+  // A tool that ended by itself did not load the whole measured window.
+  if (!load.child.running()) {
+    return Error{load.spec.name + " ended before the measured window did (exit code " +
+                 std::to_string(load.child.exit_code()) +
+                 "): " + read_file_or_empty(load.err_path).substr(0, 2000)};
+  }
   // Both tools print their totals when interrupted.
   load.child.stop(SIGINT, milliseconds(20000));
   const std::string out = read_file_or_empty(load.out_path);

@@ -1,7 +1,12 @@
 // `dwae bench`'s experiment: for each scenario, test cgroups and real services; per repetition
 // the services alone, then one run per controller (interleaved); the agent runs as `dwae run`
-// with a generated config. Everything it started is stopped and removed at the end, also when
-// SIGINT/SIGTERM arrive (see process.h).
+// with a generated config. Everything it started (processes, test cgroups, the scratch
+// directory) is stopped and removed at the end, also when SIGINT, SIGTERM or SIGHUP arrive (see
+// process.h); SIGPIPE is ignored, so a closed progress stream neither kills the run nor stops its
+// cleanup. Only SIGKILL skips the cleanup: then the processes it started get SIGKILL from the
+// kernel (the agent SIGTERM), the best-effort tools end by their own time limit (the run's
+// length plus a minute) in any case, and the test cgroups, the scratch directory and what the
+// services forked (nginx's worker) stay behind.
 #pragma once
 
 #include <chrono>

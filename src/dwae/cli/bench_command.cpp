@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
 
 #include "dwae/bench/process.h"
 #include "dwae/bench/report.h"
@@ -28,6 +27,27 @@ int report(const bench::BenchResults& results, const std::string& out_dir) {
   std::printf("report: %s\nresults: %s\n", files->markdown.c_str(), files->json.c_str());
   for (const auto& plot : files->plots) std::printf("plot: %s\n", plot.c_str());
   return kExitOk;
+}
+
+// The report goes to out_dir and out_dir/plots (bench::write_report): both must take a file
+// before anything is measured, or the run's results would be lost at its end.
+Status check_out_dir(const fs::path& out_dir) {
+  for (const auto& dir : {out_dir, out_dir / "plots"}) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Error{"cannot create " + dir.string() + ": " + ec.message()};
+    const fs::path probe = dir / (".dwae-bench-probe-" + std::to_string(::getpid()));
+    std::FILE* f = std::fopen(probe.c_str(), "w");
+    if (f == nullptr) return Error::from_errno("cannot write a file in " + dir.string(), errno);
+    const bool written = std::fputs("probe\n", f) >= 0 && std::fflush(f) == 0;
+    const int err = errno;
+    const bool closed = std::fclose(f) == 0;
+    std::remove(probe.c_str());
+    if (!written || !closed) {
+      return Error::from_errno("cannot write a file in " + dir.string(), written ? errno : err);
+    }
+  }
+  return Status::success();
 }
 
 bool duration_option(const std::string& text, const char* flag, std::chrono::milliseconds& out) {
@@ -68,9 +88,18 @@ int run_bench_command(const BenchCommandOptions& options) {
       !duration_option(options.measure, "--duration", bench_options.measure)) {
     return kExitBadInput;
   }
-  std::istringstream list(options.controllers);
-  for (std::string name; std::getline(list, name, ',');) {
-    if (name.empty()) continue;
+  // An explicit list must name controllers: an empty one is not the default set.
+  for (size_t begin = 0; !options.controllers.empty() && begin <= options.controllers.size();) {
+    const size_t comma = std::min(options.controllers.find(',', begin), options.controllers.size());
+    const std::string name = options.controllers.substr(begin, comma - begin);
+    begin = comma + 1;
+    if (name.empty()) {
+      std::fprintf(stderr,
+                   "dwae bench: --controllers '%s': empty controller name (a comma-separated list "
+                   "of none, static-best, rule, feedback, ppo; leave the option out for all)\n",
+                   options.controllers.c_str());
+      return kExitBadInput;
+    }
     const auto c = bench::parse_controller(name);
     if (!c) {
       std::fprintf(stderr,
@@ -101,6 +130,13 @@ int run_bench_command(const BenchCommandOptions& options) {
     std::fprintf(stderr, "dwae bench: cannot find its own binary: %s\n", ec.message().c_str());
     return kExitFailure;
   }
+  if (auto s = check_out_dir(options.out_dir); !s) {
+    std::fprintf(stderr, "dwae bench: --out %s: %s; nothing measured\n", options.out_dir.c_str(),
+                 s.error().message.c_str());
+    return kExitBadInput;
+  }
+  // Progress goes to stderr. Once its reader is gone (`dwae bench 2>&1 | head`), the lines are
+  // lost (SIGPIPE is ignored) but the run goes on and writes its report to --out.
   bench_options.log = [](const std::string& line) {
     std::fprintf(stderr, "dwae bench: %s\n", line.c_str());
   };
