@@ -258,6 +258,32 @@ TEST(Report, MarkdownHasGoalResultsPlotsAndSimulator) {
   EXPECT_NE(md.find("| steady-1to4 | none | 2 | 13.3x |"), std::string::npos) << md;
 }
 
+// Without the alone P99 (or the none throughput) there is no score to compare: the goal has no
+// verdict and no "against none" verdict rests on the remaining half of a score.
+TEST(Report, AMissingReferenceGivesNoComparison) {
+  BenchResults r = sample_results();
+  r.alone[0].services[0].p99_s = 0;
+  std::string md = render_markdown(r, {}, {});
+  EXPECT_NE(md.find("- **steady-1to4**, feedback: no verdict (missing alone or none "
+                    "measurements); isolation score n/a, no comparison with none (no score), no "
+                    "comparison with static-best (no score)."),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("against none"), std::string::npos) << md;
+
+  r = sample_results();
+  for (auto& run : r.runs) {
+    if (run.controller == Controller::none) run.best_effort[0].work_per_s = std::nan("");
+  }
+  md = render_markdown(r, {}, {});
+  EXPECT_NE(md.find("no comparison with none (no score)"), std::string::npos) << md;
+  EXPECT_EQ(md.find("against none"), std::string::npos) << md;
+  // With both references the comparison is there.
+  md = render_markdown(sample_results(), {}, {});
+  EXPECT_NE(md.find("feedback: meets the goal"), std::string::npos) << md;
+  EXPECT_NE(md.find(", against none: better"), std::string::npos) << md;
+}
+
 TEST(Report, WithoutATwinTheSimulatorSectionSaysSo) {
   test::TempDir dir;
   BenchResults r = sample_results();
