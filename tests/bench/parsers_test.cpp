@@ -44,6 +44,52 @@ TEST(RedisBenchmarkParser, MergedBatchesAddUp) {
   EXPECT_DOUBLE_EQ(merged.quantile_s(0.99), one->quantile_s(0.99));
 }
 
+// Four batches captured from redis-benchmark 7.0 (LRANGE, 500 requests each, 4 clients). Its
+// two distributions step by 0.1 ms (1 ms above 2 ms) and by halving percentiles, so the 495th
+// request of batch 0 is only known to lie in (0.607, 0.703] ms; the summary table says where:
+// redis-benchmark's own p99 is 0.615 ms.
+TEST(RedisBenchmarkParser, P99IsRedisBenchmarksOwnNotABucketEdge) {
+  const std::string batch0 = data("redis-batch0.out");
+  auto counts = parse_redis_benchmark(batch0);
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_DOUBLE_EQ(counts->quantile_s(0.99), 0.615e-3);
+  EXPECT_DOUBLE_EQ(service_run_from_counts("redis", *counts).p99_s, 0.615e-3);
+  // Without the summary table only the coarse bucket edge is left.
+  auto coarse = parse_redis_benchmark(batch0.substr(0, batch0.find("Summary:")));
+  ASSERT_TRUE(coarse.ok()) << coarse.error().message;
+  EXPECT_DOUBLE_EQ(coarse->quantile_s(0.99), 0.703e-3);
+  // Every batch: P50, P95 and P99 as redis-benchmark printed them.
+  const double own[4][3] = {
+      {0.223, 0.415, 0.615}, {0.231, 0.407, 0.935}, {0.239, 0.367, 0.543}, {0.247, 0.407, 1.727}};
+  for (int b = 0; b < 4; ++b) {
+    auto batch = parse_redis_benchmark(data("redis-batch" + std::to_string(b) + ".out"));
+    ASSERT_TRUE(batch.ok()) << batch.error().message;
+    EXPECT_EQ(batch->requests, 500u);
+    EXPECT_DOUBLE_EQ(batch->quantile_s(0.5), own[b][0] * 1e-3) << "batch " << b;
+    EXPECT_DOUBLE_EQ(batch->quantile_s(0.95), own[b][1] * 1e-3) << "batch " << b;
+    EXPECT_DOUBLE_EQ(batch->quantile_s(0.99), own[b][2] * 1e-3) << "batch " << b;
+    EXPECT_DOUBLE_EQ(batch->quantile_s(1.0), batch->buckets.back().upper_s);
+  }
+}
+
+// The P99 of 2000 requests is the 1980th, not the mean of four per-batch P99s (0.955 ms): the
+// merged curve puts it in (0.935, 1.007] ms (batch 1 has one request there), and the quantile is
+// that bound.
+TEST(RedisBenchmarkParser, BatchesMergeAsOneDistribution) {
+  LatencyCounts merged;
+  for (int b = 0; b < 4; ++b) {
+    auto batch = parse_redis_benchmark(data("redis-batch" + std::to_string(b) + ".out"));
+    ASSERT_TRUE(batch.ok()) << batch.error().message;
+    merged.merge(*batch);
+  }
+  EXPECT_EQ(merged.requests, 2000u);
+  uint64_t total = 0;
+  for (const auto& bucket : merged.buckets) total += bucket.count;
+  EXPECT_EQ(total, 2000u);
+  EXPECT_DOUBLE_EQ(merged.quantile_s(0.99), 1.007e-3);
+  EXPECT_DOUBLE_EQ(merged.quantile_s(1.0), 3.591e-3);  // batch 3's max
+}
+
 TEST(RedisBenchmarkParser, RefusesOutputWithoutSummaryOrDistribution) {
   EXPECT_FALSE(parse_redis_benchmark("").ok());
   EXPECT_FALSE(
@@ -60,22 +106,78 @@ TEST(WrkParser, ReadsTheDoneScriptLines) {
   ASSERT_TRUE(wrk.ok()) << wrk.error().message;
   EXPECT_GT(wrk->requests, 0u);
   EXPECT_GT(wrk->duration_s, 1.5);
-  EXPECT_EQ(wrk->errors, 0u);
+  EXPECT_EQ(wrk->errors.timeout, 0u);
+  EXPECT_EQ(wrk->errors.status, 0u);
   ASSERT_EQ(wrk->quantiles.size(), cdf_quantiles().size());
   EXPECT_DOUBLE_EQ(wrk->quantiles.back().q, 1.0);
   EXPECT_GT(wrk->quantiles.back().seconds, 0);  // the maximum, not wrk's 0 for percentile(100)
   const auto run = service_run_from_wrk("nginx", *wrk);
-  EXPECT_GT(run.p50_s, 0);
-  EXPECT_LE(run.p50_s, run.p99_s);
-  EXPECT_LE(run.p99_s, run.p999_s);
+  EXPECT_DOUBLE_EQ(run.p50_s, 150e-6);
+  EXPECT_DOUBLE_EQ(run.p99_s, 6690e-6);
+  EXPECT_DOUBLE_EQ(run.p999_s, 11137e-6);
+  ASSERT_EQ(run.cdf.size(), cdf_quantiles().size());
+  EXPECT_DOUBLE_EQ(run.cdf.back().seconds, 13767e-6);
   EXPECT_GT(run.requests_per_s, 0);
+}
+
+// Captured from wrk 4.1 with the done script against a loopback server that answers 1 % of the
+// requests after 2.6 s (wrk's timeout is 2 s), drops 1 % of the connections and answers 3 % with
+// 503. wrk keeps the timed-out requests out of its histogram, whose P99.9 (72.5 ms) would hide
+// them.
+TEST(WrkParser, TimeoutsAreTheSlowestRequestsNotDropped) {
+  auto wrk = parse_wrk_output(data("wrk-timeouts.txt"));
+  ASSERT_TRUE(wrk.ok()) << wrk.error().message;
+  EXPECT_EQ(wrk->requests, 669u);
+  EXPECT_EQ(wrk->errors.connect, 0u);
+  EXPECT_EQ(wrk->errors.read, 6u);
+  EXPECT_EQ(wrk->errors.write, 0u);
+  EXPECT_EQ(wrk->errors.status, 30u);
+  EXPECT_EQ(wrk->errors.timeout, 4u);
+  const auto population = wrk_population(*wrk);
+  EXPECT_EQ(population.in_histogram, 665u);
+  EXPECT_EQ(population.timed_out, 4u);
+  const auto run = service_run_from_wrk("nginx", *wrk);
+  // 669 requests, the slowest 4 at least 2 s: P99 is the histogram's 662.31 / 665 share ...
+  EXPECT_DOUBLE_EQ(run.p99_s, 68020e-6);
+  // ... and everything from rank 665.66 (P99.5) on is a timeout.
+  EXPECT_DOUBLE_EQ(run.p999_s, kWrkDefaultTimeoutS);
+  EXPECT_DOUBLE_EQ(run.cdf.back().seconds, kWrkDefaultTimeoutS);
+  EXPECT_DOUBLE_EQ(run.p50_s, 48187e-6);
+  for (size_t i = 1; i < run.cdf.size(); ++i) EXPECT_LE(run.cdf[i - 1].seconds, run.cdf[i].seconds);
+  EXPECT_NEAR(run.requests_per_s, 669 / 6.099463, 1e-9);
+}
+
+TEST(WrkParser, OnlyTimeoutsMeanEveryQuantileIsTheTimeout) {
+  auto wrk = parse_wrk_output(
+      "dwae-wrk requests 0\ndwae-wrk duration_us 1000000\n"
+      "dwae-wrk errors connect 0 read 0 write 0 status 0 timeout 8\ndwae-wrk q 50 0\n"
+      "dwae-wrk q 100 0\n  Socket errors: connect 0, read 0, write 0, timeout 8\n");
+  ASSERT_TRUE(wrk.ok()) << wrk.error().message;
+  const auto run = service_run_from_wrk("nginx", *wrk, 1.5);
+  EXPECT_DOUBLE_EQ(run.p50_s, 1.5);
+  EXPECT_DOUBLE_EQ(run.p99_s, 1.5);
 }
 
 TEST(WrkParser, RefusesOutputWithoutTheScript) {
   EXPECT_FALSE(parse_wrk_output("Running 2s test @ http://127.0.0.1:1/\n").ok());
   EXPECT_FALSE(parse_wrk_output("dwae-wrk requests 10\ndwae-wrk duration_us 100\n").ok());
+  const std::string head =
+      "dwae-wrk requests 1\ndwae-wrk duration_us 1\n"
+      "dwae-wrk errors connect 0 read 0 write 0 status 0 timeout 0\n";
+  EXPECT_TRUE(parse_wrk_output(head + "dwae-wrk q 50 5\n").ok());
+  EXPECT_FALSE(parse_wrk_output(head + "dwae-wrk q 101 5\n").ok());
+  // Error counts are not optional: a script that does not print them is not this one.
   EXPECT_FALSE(
-      parse_wrk_output("dwae-wrk requests 1\ndwae-wrk duration_us 1\ndwae-wrk q 101 5\n").ok());
+      parse_wrk_output("dwae-wrk requests 1\ndwae-wrk duration_us 1\ndwae-wrk q 50 5\n").ok());
+  EXPECT_FALSE(parse_wrk_output("dwae-wrk requests 1\ndwae-wrk duration_us 1\n"
+                                "dwae-wrk errors 3\ndwae-wrk q 50 5\n")
+                   .ok());
+  // wrk's own error lines must agree with the script's counts.
+  auto disagree = parse_wrk_output(
+      head + "dwae-wrk q 50 5\n  Socket errors: connect 0, read 0, write 0, timeout 2\n");
+  ASSERT_FALSE(disagree.ok());
+  EXPECT_NE(disagree.error().message.find("disagree"), std::string::npos);
+  EXPECT_FALSE(parse_wrk_output(head + "dwae-wrk q 50 5\n  Non-2xx or 3xx responses: 4\n").ok());
 }
 
 TEST(WrkScript, AsksForRangesOnlyWhenToldTo) {

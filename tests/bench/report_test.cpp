@@ -168,6 +168,51 @@ TEST(ResultsJson, ControllersAndScenariosListedTwiceAreRefused) {
       << back.error().message;
 }
 
+std::string from_data(const std::string& name) {
+  return test::read_text(std::string(DWAE_SOURCE_DIR) + "/tests/bench/data/from/" + name);
+}
+
+// Files from the report of 2026-11-26 with one thing changed: each is refused, saying what.
+TEST(ResultsJson, DuplicatesAreRefused) {
+  // Every run listed twice: 6 "repetitions" of 3.
+  auto runs = results_from_json(from_data("runs_dup.json"));
+  ASSERT_FALSE(runs.ok());
+  EXPECT_NE(runs.error().message.find("runs[90]: run (steady-1to4, none, repetition 0) is listed "
+                                      "twice (first: runs[0])"),
+            std::string::npos)
+      << runs.error().message;
+  // A second alone entry for a scenario would replace the first.
+  auto alone = results_from_json(from_data("alone_dup.json"));
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.error().message.find("has a second alone entry"), std::string::npos)
+      << alone.error().message;
+  // "repetitions": 3, "repetitions": 50 in one object.
+  auto keys = results_from_json(from_data("dup_keys.json"));
+  ASSERT_FALSE(keys.ok());
+  EXPECT_NE(keys.error().message.find("key \"repetitions\" appears twice"), std::string::npos)
+      << keys.error().message;
+  // The same keys in different objects are fine.
+  EXPECT_TRUE(results_from_json(results_to_json(sample_results())).ok());
+}
+
+// 1e308 s divided by a 0.8 ms alone P99 overflows to infinity, which the report prints as "no
+// answer": such a value is refused instead, as are negative latencies.
+TEST(ResultsJson, AbsurdLatenciesAreRefused) {
+  auto huge = results_from_json(from_data("huge.json"));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().message.find(
+                "runs[0].services[0].p99_s: 1e+308 is not a latency in seconds (0 .. 86400"),
+            std::string::npos)
+      << huge.error().message;
+  BenchResults r = sample_results();
+  r.alone[0].services[0].cdf[1].seconds = -0.001;
+  auto negative = results_from_json(results_to_json(r));
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.error().message.find("alone[0].services[0].cdf[1]: -0.001 is not a latency"),
+            std::string::npos)
+      << negative.error().message;
+}
+
 ReportOptions with_source_twins() {
   ReportOptions o;
   o.sim.scenarios_dir = std::string(DWAE_SOURCE_DIR) + "/scenarios/bench";
@@ -211,6 +256,32 @@ TEST(Report, MarkdownHasGoalResultsPlotsAndSimulator) {
             std::string::npos)
       << md;
   EXPECT_NE(md.find("| steady-1to4 | none | 2 | 13.3x |"), std::string::npos) << md;
+}
+
+// Without the alone P99 (or the none throughput) there is no score to compare: the goal has no
+// verdict and no "against none" verdict rests on the remaining half of a score.
+TEST(Report, AMissingReferenceGivesNoComparison) {
+  BenchResults r = sample_results();
+  r.alone[0].services[0].p99_s = 0;
+  std::string md = render_markdown(r, {}, {});
+  EXPECT_NE(md.find("- **steady-1to4**, feedback: no verdict (missing alone or none "
+                    "measurements); isolation score n/a, no comparison with none (no score), no "
+                    "comparison with static-best (no score)."),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("against none"), std::string::npos) << md;
+
+  r = sample_results();
+  for (auto& run : r.runs) {
+    if (run.controller == Controller::none) run.best_effort[0].work_per_s = std::nan("");
+  }
+  md = render_markdown(r, {}, {});
+  EXPECT_NE(md.find("no comparison with none (no score)"), std::string::npos) << md;
+  EXPECT_EQ(md.find("against none"), std::string::npos) << md;
+  // With both references the comparison is there.
+  md = render_markdown(sample_results(), {}, {});
+  EXPECT_NE(md.find("feedback: meets the goal"), std::string::npos) << md;
+  EXPECT_NE(md.find(", against none: better"), std::string::npos) << md;
 }
 
 TEST(Report, WithoutATwinTheSimulatorSectionSaysSo) {

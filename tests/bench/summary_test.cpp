@@ -156,6 +156,27 @@ TEST(Summary, MissingReferencesAreReportedNotGuessed) {
   EXPECT_FALSE(fb->goal.known);
 }
 
+// A score is sqrt(L x W): without the alone value L is unknown, without the `none` throughput W
+// is; either way the run has no score rather than the other half of one.
+TEST(Summary, AMissingReferenceLeavesNoScore) {
+  BenchResults r = results_with({run(Controller::feedback, 0, 0.0011, 99)});
+  r.alone.clear();
+  Summary s = summarise(r);
+  EXPECT_TRUE(s.scenarios[0].find(Controller::feedback)->isolation_score.empty());
+  EXPECT_TRUE(s.scenarios[0].find(Controller::none)->isolation_score.empty());
+  EXPECT_EQ(compare_scores(s.scenarios[0].find(Controller::feedback)->isolation_score,
+                           s.scenarios[0].find(Controller::none)->isolation_score),
+            Comparison::unknown);
+
+  r = results_with({run(Controller::feedback, 0, 0.0011, 99)});
+  for (auto& run : r.runs) {
+    if (run.controller == Controller::none) run.best_effort[0].work_per_s = std::nan("");
+  }
+  s = summarise(r);
+  EXPECT_TRUE(s.scenarios[0].find(Controller::feedback)->isolation_score.empty());
+  EXPECT_TRUE(s.scenarios[0].find(Controller::none)->isolation_score.empty());
+}
+
 TEST(Summary, NoInterferenceUnderNoneIsAProblem) {
   BenchResults r = results_with({run(Controller::feedback, 0, 0.0011, 99)});
   EXPECT_TRUE(summarise(r).scenarios[0].problems.empty());

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "dwae/bench/plots.h"
+#include "dwae/bench/report.h"
+#include "dwae/bench/results_json.h"
 #include "support/temp_dir.h"
 
 namespace dwae::bench {
@@ -32,6 +34,41 @@ void expect_well_formed(const std::string& svg) {
 TEST(Svg, EscapesTextAndAttributes) {
   EXPECT_EQ(xml_escape("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;");
   EXPECT_EQ(xml_escape(std::string("bell\x07tab\t")), "belltab\t");
+}
+
+// XML 1.0 has no U+FFFE, U+FFFF, surrogates or C0 controls but tab, newline and CR: a name
+// carrying them must not make a document xmllint (or a browser) refuses.
+TEST(Svg, CharactersXmlForbidsAreReplaced) {
+  EXPECT_EQ(xml_escape("\xEF\xBF\xBE|\xEF\xBF\xBF"), "\xEF\xBF\xBD|\xEF\xBF\xBD");  // FFFE, FFFF
+  EXPECT_EQ(xml_escape("\xED\xA0\x80"), "\xEF\xBF\xBD");                  // lone D800, one sequence
+  EXPECT_EQ(xml_escape("\xC0\xAF"), "\xEF\xBF\xBD");                      // overlong "/"
+  EXPECT_EQ(xml_escape("cut \xE2\x82"), "cut \xEF\xBF\xBD\xEF\xBF\xBD");  // truncated
+  EXPECT_EQ(xml_escape(std::string{'a', '\x01', 'b', '\x1f', 'c', '\x7f'}), "abc\x7f");
+  // Characters XML allows pass unchanged: e-acute, euro, U+FFFD itself, an emoji.
+  const std::string allowed = "\xC3\xA9 \xE2\x82\xAC \xEF\xBF\xBD \xF0\x9F\x98\x80 \t\n";
+  EXPECT_EQ(xml_escape(allowed), allowed);
+
+  // The service of the first run in tests/bench/data/from/name_weird.json is named
+  // <b>&"\x01\uFFFE; its CDF plot names it in the legend.
+  auto results = results_from_json(
+      test::read_text(std::string(DWAE_SOURCE_DIR) + "/tests/bench/data/from/name_weird.json"));
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  const std::string weird = results->runs[0].services[0].name;
+  ASSERT_NE(weird.find("\xEF\xBF\xBE"), std::string::npos);
+  SvgWriter svg(200, 100);
+  svg.text(10, 50, weird, 12);
+  const std::string doc = svg.str();
+  EXPECT_NE(doc.find("&lt;b&gt;&amp;&quot;\xEF\xBF\xBD</text>"), std::string::npos) << doc;
+  expect_well_formed(doc);
+
+  // Every plot of the report made from that file.
+  test::TempDir dir;
+  ReportOptions options;
+  options.compare_with_simulator = false;
+  auto files = write_report(*results, dir.path(), options);
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  ASSERT_FALSE(files->plots.empty());
+  for (const auto& plot : files->plots) expect_well_formed(test::read_text(plot.string()));
 }
 
 TEST(Svg, WriterMakesWellFormedDocuments) {

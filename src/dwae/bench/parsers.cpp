@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -112,11 +113,14 @@ ServiceRun service_run_from_counts(const std::string& name, const LatencyCounts&
 
 Result<LatencyCounts> parse_redis_benchmark(std::string_view text) {
   // Both distributions give (latency, requests at or below it); together they are one
-  // cumulative curve, finer than either.
+  // cumulative curve, finer than either. The summary's percentiles add points inside their steps.
   std::vector<std::pair<double, uint64_t>> cumulative;
+  std::vector<std::pair<std::string_view, double>> summary;  // ("p99", ms), ("max", ms)
   LatencyCounts counts;
   bool completed = false;
-  for (const auto line : lines_of(text)) {
+  const auto lines = lines_of(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const auto line = lines[i];
     const auto w = words_of(line);
     // "50.000% <= 0.239 milliseconds (cumulative count 1034)"
     if (w.size() == 7 && w[1] == "<=" && w[3] == "milliseconds" && w[4] == "(cumulative" &&
@@ -136,10 +140,41 @@ Result<LatencyCounts> parse_redis_benchmark(std::string_view text) {
       counts.requests = *n;
       counts.elapsed_s = *s;
       completed = true;
+      continue;
+    }
+    // "avg min p50 p95 p99 max" over "0.245 0.064 0.223 0.415 0.615 1.727" (msec)
+    if (!w.empty() && w[0] == "avg" && std::find(w.begin(), w.end(), "p99") != w.end()) {
+      const auto values = i + 1 < lines.size() ? words_of(lines[i + 1]) : decltype(w){};
+      if (values.size() != w.size()) {
+        return Error{"redis-benchmark: latency summary without one value per column"};
+      }
+      summary.clear();
+      for (size_t c = 0; c < w.size(); ++c) {
+        if (w[c] != "max" && (w[c].size() < 2 || w[c][0] != 'p')) continue;
+        const auto ms = number(values[c]);
+        if (!ms) {
+          return Error{"redis-benchmark: bad latency summary value '" + std::string(values[c]) +
+                       "'"};
+        }
+        summary.emplace_back(w[c], *ms);
+      }
     }
   }
   if (!completed) return Error{"redis-benchmark: no 'requests completed' line"};
   if (cumulative.empty()) return Error{"redis-benchmark: no latency distribution"};
+  for (const auto& [column, ms] : summary) {
+    // redis-benchmark's percentile is its histogram's value at rank (int)(p / 100 * N + 0.5),
+    // at least 1 (hdr_value_at_percentile): that many requests took at most that value.
+    double rank = static_cast<double>(counts.requests);
+    if (column != "max") {
+      const auto percent = number(column.substr(1));
+      if (!percent || *percent <= 0 || *percent > 100) continue;
+      rank = std::floor(*percent / 100.0 * static_cast<double>(counts.requests) + 0.5);
+    }
+    if (counts.requests > 0) {
+      cumulative.emplace_back(ms / 1000.0, std::max<uint64_t>(1, static_cast<uint64_t>(rank)));
+    }
+  }
   std::sort(cumulative.begin(), cumulative.end());
   uint64_t previous = 0;
   for (const auto& [upper_s, at_most] : cumulative) {
@@ -157,9 +192,35 @@ Result<LatencyCounts> parse_redis_benchmark(std::string_view text) {
 
 Result<WrkSummary> parse_wrk_output(std::string_view text) {
   WrkSummary wrk;
-  bool has_requests = false, has_duration = false;
+  bool has_requests = false, has_duration = false, has_errors = false;
+  // What wrk itself printed: "Socket errors: connect 0, read 0, write 0, timeout 12" and
+  // "Non-2xx or 3xx responses: 7" (absent when zero).
+  WrkErrors printed;
   for (const auto line : lines_of(text)) {
     const auto w = words_of(line);
+    if (w.size() == 10 && w[0] == "Socket" && w[1] == "errors:") {
+      const auto field = [&](size_t i) {
+        auto word = w[i];
+        if (!word.empty() && word.back() == ',') word.remove_suffix(1);
+        return whole(word);
+      };
+      const auto c = field(3), r = field(5), wr = field(7), t = field(9);
+      if (w[2] != "connect" || w[4] != "read" || w[6] != "write" || w[8] != "timeout" || !c || !r ||
+          !wr || !t) {
+        return Error{"wrk: bad socket errors line '" + std::string(line) + "'"};
+      }
+      printed.connect = *c;
+      printed.read = *r;
+      printed.write = *wr;
+      printed.timeout = *t;
+      continue;
+    }
+    if (w.size() == 5 && w[0] == "Non-2xx" && w[3] == "responses:") {
+      const auto n = whole(w[4]);
+      if (!n) return Error{"wrk: bad non-2xx line '" + std::string(line) + "'"};
+      printed.status = *n;
+      continue;
+    }
     if (w.size() < 3 || w[0] != "dwae-wrk") continue;
     if (w[1] == "requests" && whole(w[2])) {
       wrk.requests = *whole(w[2]);
@@ -167,34 +228,63 @@ Result<WrkSummary> parse_wrk_output(std::string_view text) {
     } else if (w[1] == "duration_us" && number(w[2])) {
       wrk.duration_s = *number(w[2]) / 1e6;
       has_duration = true;
-    } else if (w[1] == "errors" && whole(w[2])) {
-      wrk.errors = *whole(w[2]);
+    } else if (w[1] == "errors") {
+      // "dwae-wrk errors connect C read R write W status S timeout T"
+      std::optional<uint64_t> v[5];
+      const char* names[5] = {"connect", "read", "write", "status", "timeout"};
+      bool good = w.size() == 12;
+      for (size_t k = 0; good && k < 5; ++k) {
+        good = w[2 + 2 * k] == names[k] && (v[k] = whole(w[3 + 2 * k])).has_value();
+      }
+      if (!good) return Error{"wrk: bad errors line '" + std::string(line) + "'"};
+      wrk.errors = {*v[0], *v[1], *v[2], *v[3], *v[4]};
+      has_errors = true;
     } else if (w[1] == "q" && w.size() == 4) {
       const auto percent = number(w[2]);
       const auto us = number(w[3]);
-      if (!percent || !us || *percent <= 0 || *percent > 100) {
+      if (!percent || !us || *percent <= 0 || *percent > 100 || *us < 0) {
         return Error{"wrk: bad quantile line '" + std::string(line) + "'"};
       }
       wrk.quantiles.push_back({*percent / 100.0, *us / 1e6});
     }
   }
   if (!has_requests || !has_duration) return Error{"wrk: no summary from the done script"};
+  if (!has_errors) return Error{"wrk: no error counts from the done script"};
   if (wrk.quantiles.empty()) return Error{"wrk: no latency quantiles from the done script"};
+  const auto& e = wrk.errors;
+  if (printed.connect != e.connect || printed.read != e.read || printed.write != e.write ||
+      printed.timeout != e.timeout || printed.status != e.status) {
+    return Error{"wrk: its own error lines disagree with the done script's counts"};
+  }
   std::sort(wrk.quantiles.begin(), wrk.quantiles.end(),
             [](const Quantile& a, const Quantile& b) { return a.q < b.q; });
   return wrk;
 }
 
-ServiceRun service_run_from_wrk(const std::string& name, const WrkSummary& wrk) {
+WrkPopulation wrk_population(const WrkSummary& wrk) {
+  const uint64_t timed_out = wrk.errors.timeout;
+  return {wrk.requests - std::min(wrk.requests, timed_out), timed_out};
+}
+
+ServiceRun service_run_from_wrk(const std::string& name, const WrkSummary& wrk, double timeout_s) {
   ServiceRun run;
   run.name = name;
-  run.cdf = wrk.quantiles;
+  const auto population = wrk_population(wrk);
+  const auto answered = static_cast<double>(population.in_histogram);
+  const double total = answered + static_cast<double>(population.timed_out);
   const auto at = [&](double q) {
+    if (total == 0) return std::numeric_limits<double>::quiet_NaN();
+    const double rank = q * total;
+    if (rank > answered * (1 + 1e-12)) return timeout_s;
+    // The done script printed the histogram at this shifted share too (see wrk_done_script).
+    const double share = rank / answered;
     for (const auto& point : wrk.quantiles) {
-      if (point.q >= q - 1e-12) return point.seconds;
+      if (point.q >= share - 1e-9) return point.seconds;
     }
-    return wrk.quantiles.back().seconds;
+    return wrk.quantiles.empty() ? std::numeric_limits<double>::quiet_NaN()
+                                 : wrk.quantiles.back().seconds;
   };
+  for (const double q : cdf_quantiles()) run.cdf.push_back({q, at(q)});
   run.p50_s = at(0.5);
   run.p99_s = at(0.99);
   run.p999_s = at(0.999);
@@ -219,8 +309,16 @@ std::string wrk_done_script(uint64_t random_range_bytes) {
       << "  io.write(\"dwae-wrk requests \", summary.requests, \"\\n\")\n"
       << "  io.write(\"dwae-wrk duration_us \", summary.duration, \"\\n\")\n"
       << "  local e = summary.errors\n"
-      << "  io.write(\"dwae-wrk errors \", e.connect + e.read + e.write + e.status + e.timeout, "
-         "\"\\n\")\n"
+      << "  io.write(string.format(\"dwae-wrk errors connect %d read %d write %d status %d "
+         "timeout %d\\n\", e.connect, e.read, e.write, e.status, e.timeout))\n"
+      // As wrk_population(): the histogram holds at least requests - timeouts answers.
+      << "  local answered = summary.requests - math.min(summary.requests, e.timeout)\n"
+      << "  local total = answered + e.timeout\n"
+      << "  local function write_q(p)\n"
+      // wrk's percentile(100) answers 0; the maximum is latency.max.
+      << "    local us = p >= 100 and latency.max or latency:percentile(p)\n"
+      << "    io.write(string.format(\"dwae-wrk q %.17g %d\\n\", p, us))\n"
+      << "  end\n"
       << "  for _, q in ipairs({";
   bool first = true;
   for (const double q : cdf_quantiles()) {
@@ -228,9 +326,12 @@ std::string wrk_done_script(uint64_t random_range_bytes) {
     first = false;
   }
   lua << "}) do\n"
-      // wrk's percentile(100) answers 0; the maximum is latency.max.
-      << "    local us = q >= 100 and latency.max or latency:percentile(q)\n"
-      << "    io.write(string.format(\"dwae-wrk q %g %d\\n\", q, us))\n"
+      << "    write_q(q)\n"
+      // Where service_run_from_wrk looks when the timeouts sit above the answered requests.
+      << "    if e.timeout > 0 and answered > 0 and q * total <= 100 * answered then\n"
+      << "      local shifted = q * total / answered\n"
+      << "      if shifted ~= q then write_q(shifted) end\n"
+      << "    end\n"
       << "  end\n"
       << "end\n";
   return lua.str();

@@ -173,13 +173,14 @@ void goal_section(std::ostringstream& md, const BenchResults& results, const Sum
         md << "does not meet the goal (" << c.goal.why << ")";
       }
       md << "; isolation score " << score(c.isolation_score);
-      if (none != nullptr) {
-        md << ", against none: "
-           << to_string(compare_scores(c.isolation_score, none->isolation_score));
-      }
-      if (best != nullptr) {
-        md << ", against static-best: "
-           << to_string(compare_scores(c.isolation_score, best->isolation_score));
+      for (const ControllerSummary* reference : {none, best}) {
+        if (reference == nullptr) continue;
+        const std::string name(to_string(reference->controller));
+        const Comparison cmp = compare_scores(c.isolation_score, reference->isolation_score);
+        // A score missing on either side (no alone value or no `none` throughput) leaves
+        // nothing to compare.
+        md << (cmp == Comparison::unknown ? ", no comparison with " + name + " (no score)"
+                                          : ", against " + name + ": " + to_string(cmp));
       }
       md << ".\n";
     }

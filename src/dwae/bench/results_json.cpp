@@ -1,19 +1,55 @@
 // results.json: every field of BenchResults, under a format version. Numbers are written at full
 // precision so that a report made again from the file equals the one made from the live run.
 // Non-finite numbers (a service that answered nothing) are written as null and read back as NaN.
+// Reading refuses what would be silently misread: duplicate keys, a second run with the same
+// (scenario, controller, repetition), a second alone entry for a scenario, absurd latencies.
 #include "dwae/bench/results_json.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace dwae::bench {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+// No request of a bench run takes a day; a latency beyond it is a broken file.
+constexpr double kMaxLatencyS = 86400;
+
+// Finds the first key that appears twice in one object. nlohmann's parser silently keeps one of
+// the two values, so this is checked while parsing (the path is not known there: the key and
+// its nesting depth are).
+class DuplicateKeyFinder {
+ public:
+  bool operator()(int depth, nlohmann::detail::parse_event_t event, Json& parsed) {
+    using Event = nlohmann::detail::parse_event_t;
+    if (event == Event::object_start) {
+      keys_.emplace_back();
+    } else if (event == Event::object_end) {
+      if (!keys_.empty()) keys_.pop_back();
+    } else if (event == Event::key && !keys_.empty() && parsed.is_string()) {
+      const auto& key = parsed.get_ref<const std::string&>();
+      if (!keys_.back().insert(key).second && duplicate_.empty()) {
+        duplicate_ = "key \"" + key + "\" appears twice in one object (at depth " +
+                     std::to_string(depth) + ")";
+      }
+    }
+    return true;
+  }
+  const std::string& duplicate() const { return duplicate_; }
+
+ private:
+  std::vector<std::set<std::string>> keys_;
+  std::string duplicate_;
+};
 
 Json number(double v) {
   return std::isfinite(v) ? Json(v) : Json(nullptr);
@@ -149,11 +185,18 @@ class Reader {
     }
   }
 
+  // A latency in seconds: null (no answer) or a number in [0, kMaxLatencyS]. A finite but absurd
+  // value would overflow every ratio to it and read as "no answer".
+  void read_latency(const Json& object, const std::string& path, const char* key, double& out) {
+    read(object, path, key, out);
+    if (ok() && !latency_within(out)) fail(join(path, key), latency_range_text(out));
+  }
+
   void read(const Json& object, const std::string& path, ServiceRun& s) {
     read(object, path, "name", s.name);
-    read(object, path, "p50_s", s.p50_s);
-    read(object, path, "p99_s", s.p99_s);
-    read(object, path, "p999_s", s.p999_s);
+    read_latency(object, path, "p50_s", s.p50_s);
+    read_latency(object, path, "p99_s", s.p99_s);
+    read_latency(object, path, "p999_s", s.p999_s);
     read(object, path, "requests_per_s", s.requests_per_s);
     each(object, path, "cdf", [&](const Json& point, const std::string& p) {
       if (!point.is_array() || point.size() != 2 || !number_or_null(point[0]) ||
@@ -161,7 +204,12 @@ class Reader {
         fail(p, "expected [q, seconds]");
         return;
       }
-      s.cdf.push_back({as_double(point[0]), as_double(point[1])});
+      const double seconds = as_double(point[1]);
+      if (!latency_within(seconds)) {
+        fail(p, latency_range_text(seconds));
+        return;
+      }
+      s.cdf.push_back({as_double(point[0]), seconds});
     });
   }
 
@@ -190,6 +238,15 @@ class Reader {
     return path.empty() ? std::string(key) : path + "." + key;
   }
   static bool number_or_null(const Json& v) { return v.is_number() || v.is_null(); }
+  static bool latency_within(double seconds) {
+    return std::isnan(seconds) || (seconds >= 0 && seconds <= kMaxLatencyS);
+  }
+  static std::string latency_range_text(double seconds) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%g is not a latency in seconds (0 .. %g, or null)", seconds,
+                  kMaxLatencyS);
+    return buf;
+  }
   static double as_double(const Json& v) {
     return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
   }
@@ -247,8 +304,15 @@ std::string results_to_json(const BenchResults& results) {
 }
 
 Result<BenchResults> results_from_json(std::string_view text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  DuplicateKeyFinder duplicates;
+  Json j = Json::parse(
+      text,
+      [&duplicates](int depth, nlohmann::detail::parse_event_t event, Json& parsed) {
+        return duplicates(depth, event, parsed);
+      },
+      /*allow_exceptions=*/false);
   if (j.is_discarded()) return Error{"not valid JSON"};
+  if (!duplicates.duplicate().empty()) return Error{duplicates.duplicate()};
   if (!j.is_object()) return Error{"expected a JSON object at the top level"};
   auto format = j.find("format");
   if (format == j.end() || !format->is_string() ||
@@ -294,10 +358,18 @@ Result<BenchResults> results_from_json(std::string_view text) {
     }
     r.controllers.push_back(c);
   });
+  // One alone entry per scenario and one run per (scenario, controller, repetition): a second
+  // one would silently replace the first or count as another repetition.
   in.each(j, "", "alone", [&](const Json& o, const std::string& p) {
     Alone a;
     in.read(o, p, "scenario", a.scenario);
     in.read_services(o, p, a.services);
+    for (std::size_t i = 0; in.ok() && i < r.alone.size(); ++i) {
+      if (r.alone[i].scenario == a.scenario) {
+        in.fail(p, "scenario '" + a.scenario + "' has a second alone entry (first: alone[" +
+                       std::to_string(i) + "])");
+      }
+    }
     r.alone.push_back(std::move(a));
   });
   in.each(j, "", "runs", [&](const Json& o, const std::string& p) {
@@ -305,6 +377,15 @@ Result<BenchResults> results_from_json(std::string_view text) {
     in.read(o, p, "scenario", run.scenario);
     in.read(o, p, "controller", run.controller);
     in.read(o, p, "repetition", run.repetition, 0, std::max(r.repetitions - 1, 0));
+    for (std::size_t i = 0; in.ok() && i < r.runs.size(); ++i) {
+      const Run& other = r.runs[i];
+      if (other.scenario == run.scenario && other.controller == run.controller &&
+          other.repetition == run.repetition) {
+        in.fail(p, "run (" + run.scenario + ", " + std::string(to_string(run.controller)) +
+                       ", repetition " + std::to_string(run.repetition) +
+                       ") is listed twice (first: runs[" + std::to_string(i) + "])");
+      }
+    }
     in.read(o, p, "duration_s", run.duration_s);
     in.read_services(o, p, run.services);
     in.each(o, p, "best_effort", [&](const Json& b, const std::string& bp) {

@@ -195,14 +195,20 @@ Summary summarise(const BenchResults& results) {
           }
         }
         if (wc_terms > 0) f.run_work_conservation = wc_sum / wc_terms;
+        // A score needs every term: a service without its alone value or a tenant without its
+        // `none` reference leaves the run without a score, not with half of one.
+        const bool latency_complete = latency_terms == static_cast<int>(services.size());
+        const bool work_complete = wc_terms == static_cast<int>(tenants.size());
         const bool has_latency = latency_terms > 0;
         const bool has_work = wc_terms > 0;
         const double latency_term = has_latency ? std::exp(latency_term_log / latency_terms) : 1;
         const double work_term = has_work ? std::clamp(f.run_work_conservation, 0.0, 1.0) : 1;
-        if (has_latency && has_work) {
-          f.isolation_score = std::sqrt(latency_term * work_term);
-        } else if (has_latency || has_work) {
-          f.isolation_score = has_latency ? latency_term : work_term;
+        if (latency_complete && work_complete) {
+          if (has_latency && has_work) {
+            f.isolation_score = std::sqrt(latency_term * work_term);
+          } else if (has_latency || has_work) {
+            f.isolation_score = has_latency ? latency_term : work_term;
+          }
         }
         figures.push_back(std::move(f));
       }

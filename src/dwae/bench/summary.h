@@ -11,7 +11,9 @@
 //   isolation score     = sqrt(L x W), L = geometric mean over services of min(1, alone P99 /
 //                         P99), W = min(1, work conservation); 1 is perfect, 0 is a service that
 //                         did not answer or best-effort work that stopped. A scenario without
-//                         best-effort tenants scores L, one without services W.
+//                         best-effort tenants scores L, one without services W. A run with a
+//                         service lacking its alone value or a tenant lacking its `none`
+//                         reference (or its own work figure) has no score.
 //   goal                = every service's mean P99 ratio <= 1.2 and mean work conservation
 //                         >= 0.8 (the goal at 1:4 oversubscription)
 #include <optional>

@@ -14,6 +14,9 @@ std::string num(double v) {
   return buf;
 }
 
+// U+FFFD REPLACEMENT CHARACTER in UTF-8.
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+
 std::string stroke_attributes(const SvgStroke& stroke) {
   std::string s =
       " stroke=\"" + xml_escape(stroke.colour) + "\" stroke-width=\"" + num(stroke.width) + "\"";
@@ -26,27 +29,57 @@ std::string stroke_attributes(const SvgStroke& stroke) {
 std::string xml_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
-        out += c;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      switch (c) {
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&apos;";
+          break;
+        default:
+          // XML 1.0 has no C0 control characters but tab, newline and carriage return.
+          if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += static_cast<char>(c);
+      }
+      continue;
     }
+    // A UTF-8 sequence: kept when it is well formed and an XML character, else U+FFFD. XML has
+    // no surrogates (U+D800..U+DFFF) and no U+FFFE or U+FFFF.
+    const std::size_t length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+    char32_t code = length == 4 ? (c & 0x07u) : length == 3 ? (c & 0x0Fu) : (c & 0x1Fu);
+    bool formed = length > 0 && c <= 0xF4 && i + length <= text.size();
+    for (std::size_t k = 1; formed && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      formed = (next & 0xC0u) == 0x80u;
+      code = (code << 6) | (next & 0x3Fu);
+    }
+    if (!formed) {
+      out += kReplacement;  // a stray or cut-off byte
+      ++i;
+      continue;
+    }
+    constexpr char32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    const bool allowed = code >= kMinimum[length] && code <= 0x10FFFF &&
+                         !(code >= 0xD800 && code <= 0xDFFF) && code != 0xFFFE && code != 0xFFFF;
+    if (allowed) {
+      out.append(text.substr(i, length));
+    } else {
+      out += kReplacement;
+    }
+    i += length;
   }
   return out;
 }

@@ -35,8 +35,9 @@ class SvgWriter {
   std::string body_;
 };
 
-// Escapes &, <, >, " and ' for use in XML text and attribute values; drops control characters
-// XML 1.0 does not allow.
+// Escapes &, <, >, " and ' for use in XML text and attribute values; drops the C0 control
+// characters XML 1.0 does not allow and replaces what is not an XML character in UTF-8
+// (U+FFFE, U+FFFF, surrogates, malformed bytes) with U+FFFD.
 std::string xml_escape(std::string_view text);
 
 }  // namespace dwae::bench
