@@ -105,5 +105,18 @@ TEST(CheckConfig, RelativeModelPathIsFromTheCurrentDirectory) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// A diagnostic quotes the file's text: control characters in it are escaped, as `dwae status`
+// and `dwae explain` escape theirs, so that a config cannot clear the screen of whoever checks
+// it.
+TEST(CheckConfig, ControlCharactersInDiagnosticsAreEscaped) {
+  test::TempDir dir;
+  dir.write("esc.yaml", "classes:\n  - name: a\n    kind: \"x\x1b[2J\x1b]0;owned\x07y\"\n");
+  const auto r = test::run_process({test::dwae_binary(), "check-config", dir.path() + "/esc.yaml"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(R"(x\x1b[2J\x1b]0;owned\x07y)"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x07'), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace dwae

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "support/cgroup_sandbox.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -62,6 +63,58 @@ TEST(Explain, ControlCharactersAreEscaped) {
       << r.out;
   EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
   EXPECT_EQ(r.out.find('\r'), std::string::npos);
+}
+
+// The audit log names workloads as discovery does (here a cgroup path); an operator thinks in
+// the names of the config's rules. With --config, a rule's name stands for the workloads it
+// matches now.
+TEST(Explain, ARuleNameWithItsConfigExplainsTheWorkloadsItMatches) {
+  test::CgroupSandbox sandbox;
+  sandbox.create("ls");
+  sandbox.create("other");
+  sandbox.spawn({"sleep", "30"}, "ls");
+  sandbox.spawn({"sleep", "30"}, "other");
+  test::TempDir dir;
+  dir.write("dwae.yaml",
+            "workloads:\n"
+            "  - name: lsw\n    class: latency-sensitive\n"
+            "    match: {cgroup: \"**/" +
+                sandbox.name() +
+                "/ls\"}\n"
+                "  - name: otherw\n    class: best-effort\n"
+                "    match: {cgroup: \"**/" +
+                sandbox.name() + "/other\"}\n");
+  const auto line = [](const std::string& workload, const std::string& reason) {
+    return R"({"time":"2026-11-26T21:00:00.000Z","workload":")" + workload +
+           R"(","resource":"cpu.weight","old":"100","new":"125","policy":"feedback","reason":")" +
+           reason + "\"}\n";
+  };
+  dir.write("audit.jsonl", line(sandbox.name() + "/ls", "ls was slow") +
+                               line(sandbox.name() + "/other", "other was idle"));
+  const std::string audit = dir.path() + "/audit.jsonl";
+  const std::string config = dir.path() + "/dwae.yaml";
+
+  auto r = test::run_process(
+      {test::dwae_binary(), "explain", "lsw", "--config", config, "--audit", audit});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("lsw: rule of " + config +
+                       ", matching 1 workload(s) now: " + sandbox.name() + "/ls\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(sandbox.name() + "/ls: 1 change(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("because ls was slow"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("other was idle"), std::string::npos) << r.out;
+
+  // The name the log has works with or without the config.
+  r = test::run_process(
+      {test::dwae_binary(), "explain", sandbox.name() + "/other", "--audit", audit});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(sandbox.name() + "/other: 1 change(s)"), std::string::npos) << r.out;
+
+  // Without the config a rule's name is unknown: nothing is recorded under it.
+  r = test::run_process({test::dwae_binary(), "explain", "lsw", "--audit", audit});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("lsw: no changes recorded"), std::string::npos) << r.out;
 }
 
 TEST(Status, ADeeplyNestedNameIsAnInvalidDocument) {

@@ -155,6 +155,25 @@ TEST_F(InspectTest, WithoutConfigListsTopLevelCgroupsOfEveryHierarchy) {
   }
 }
 
+// With --telemetry the eBPF collectors load (a second or more) before the interval starts: the
+// CPU a workload used while they loaded is not divided by the interval. One busy thread uses at
+// most one CPU.
+TEST_F(InspectTest, TelemetryDoesNotInflateTheCpuRate) {
+  sandbox_.spawn({"/bin/sh", "-c", "while :; do :; done"}, "ls");
+  const auto r =
+      test::run_process({test::dwae_binary(), "inspect", "--config", config_.path() + "/dwae.yaml",
+                         "--json", "--telemetry", "--sample-ms", "200"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json report = json::parse(r.out);
+  const json* ls = workload(report, sandbox_.name() + "/ls");
+  ASSERT_NE(ls, nullptr) << r.out;
+  const auto& cores = (*ls)["usage"]["cpu_cores"];
+  ASSERT_TRUE(cores.is_number()) << ls->dump();
+  // Kernel CPU accounting is per scheduler tick: a few ms either way over 200 ms.
+  EXPECT_LT(cores.get<double>(), 1.2) << ls->dump();
+  EXPECT_GT(cores.get<double>(), 0.0) << ls->dump();
+}
+
 TEST(Inspect, BadConfigExitsTwoWithFileLineErrors) {
   test::TempDir dir;
   dir.write("bad.yaml", "agent:\n  period: 200\n");

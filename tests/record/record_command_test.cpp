@@ -186,5 +186,52 @@ TEST(RecordCommand, APeriodOutsideTheFileBoundsIsRefused) {
   }
 }
 
+// The exit codes of docs/operating.md: a missing or bad --config is bad input (2), like every
+// other command's; so are options that contradict each other, refused before any file exists.
+TEST(RecordCommand, ConfigProblemsAndContradictoryOptionsAreBadInput) {
+  dwae::test::TempDir dir;
+  RecordOptions host;
+  host.duration = "1s";
+  host.out_path = dir.path() + "/host.arrow";
+  auto [code, err] = record_with_stderr(host);  // no --config
+  EXPECT_EQ(code, kExitBadInput);
+  EXPECT_NE(err.find("--config FILE is needed"), std::string::npos) << err;
+
+  dir.write("bad.yaml", "agent:\n  period: 200\n");
+  host.config_path = dir.path() + "/bad.yaml";
+  std::tie(code, err) = record_with_stderr(host);
+  EXPECT_EQ(code, kExitBadInput);
+  EXPECT_NE(err.find("bad config\n" + host.config_path + ":2:"), std::string::npos) << err;
+
+  host.config_path = dir.path() + "/missing.yaml";
+  std::tie(code, err) = record_with_stderr(host);
+  EXPECT_EQ(code, kExitBadInput);
+  EXPECT_NE(err.find(host.config_path), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(host.out_path));
+
+  // --config and --scenario: which host is meant is not for us to guess.
+  dir.write("dwae.yaml", kConfig);
+  RecordOptions both;
+  both.config_path = dir.path() + "/dwae.yaml";
+  both.scenario_path = scenario("trading-low-latency");
+  both.duration = "1s";
+  both.out_path = dir.path() + "/both.arrow";
+  std::tie(code, err) = record_with_stderr(both);
+  EXPECT_EQ(code, kExitBadInput);
+  EXPECT_NE(err.find("--config (record this host) and --scenario (record the simulator) exclude "
+                     "each other"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(std::filesystem::exists(both.out_path));
+
+  // A policy steers a simulated host; this host is only watched.
+  host.config_path = dir.path() + "/dwae.yaml";
+  host.policy = "feedback";
+  std::tie(code, err) = record_with_stderr(host);
+  EXPECT_EQ(code, kExitBadInput);
+  EXPECT_NE(err.find("--policy feedback steers a simulated scenario"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(host.out_path));
+}
+
 }  // namespace
 }  // namespace dwae::cli

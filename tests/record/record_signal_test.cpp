@@ -1,6 +1,6 @@
-// `dwae record --scenario` as a user runs it, stopped by SIGINT or SIGTERM mid-recording: the
-// process ends by itself with a complete recording (end-of-stream marker included) of the ticks
-// written so far.
+// `dwae record` as a user runs it, stopped by SIGINT or SIGTERM: mid-recording (a scenario), or
+// while the raw-event collectors are still loading (this host): the process ends by itself with
+// complete recordings (end-of-stream marker included) of what was written so far.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "dwae/record/raw_event_schema.h"
 #include "dwae/record/recording.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
@@ -60,6 +61,42 @@ TEST(RecordSignal, SigintEndsAScenarioRecordingWithAValidFile) {
 
 TEST(RecordSignal, SigtermEndsAScenarioRecordingWithAValidFile) {
   stop_a_recording_with(SIGTERM);
+}
+
+// --raw-events loads the eBPF collectors (a second or more) after --out is created: a signal as
+// soon as that file is there must still end both recordings properly, with exit status 0.
+void stop_a_host_recording_at_start_with(int signal) {
+  test::TempDir dir;
+  dir.write("dwae.yaml", "agent:\n  period: 200ms\n");
+  const std::string out = dir.path() + "/samples.arrow";
+  const std::string raw = dir.path() + "/raw.arrow";
+  const pid_t pid =
+      test::start_process({test::dwae_binary(), "record", "--config", dir.path() + "/dwae.yaml",
+                           "--out", out, "--duration", "1h", "--raw-events", raw},
+                          dir.path() + "/stdout", dir.path() + "/stderr");
+  const auto end = std::chrono::steady_clock::now() + 60s;
+  struct stat st {};
+  while (::stat(out.c_str(), &st) != 0 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(::stat(out.c_str(), &st), 0) << test::read_text(dir.path() + "/stderr");
+  ASSERT_EQ(::kill(pid, signal), 0);
+  const int code = wait_exit(pid, 60s);
+  const std::string err = test::read_text(dir.path() + "/stderr");
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_NE(err.find("stopped by a signal"), std::string::npos) << err;
+  auto ticks = read_recording(out);
+  EXPECT_TRUE(ticks.ok()) << ticks.error().message;
+  auto events = read_raw_events(raw);
+  EXPECT_TRUE(events.ok()) << events.error().message;
+}
+
+TEST(RecordSignal, SigintWhileRawEventsStartEndsWithValidFiles) {
+  stop_a_host_recording_at_start_with(SIGINT);
+}
+
+TEST(RecordSignal, SigtermWhileRawEventsStartEndsWithValidFiles) {
+  stop_a_host_recording_at_start_with(SIGTERM);
 }
 
 }  // namespace

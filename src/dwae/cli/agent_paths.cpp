@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "dwae/common/strings.h"
 #include "dwae/config/loader.h"
 
 namespace dwae::cli {
@@ -13,7 +14,9 @@ std::optional<config::AgentConfig> agent_section(const std::string& config_path,
   if (!config_path.empty()) {
     const auto loaded = config::load_config_file(config_path);
     if (!loaded.ok()) {
-      for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
+      for (const auto& d : loaded.diagnostics) {
+        std::fprintf(stderr, "%s\n", terminal_safe(d.format()).c_str());
+      }
       return std::nullopt;
     }
     agent = loaded.config->agent;

@@ -1,9 +1,11 @@
 // `dwae check-config FILE`: every problem as FILE:LINE:COL: message, exit 2 if any. A ppo
 // policy's model file is loaded as the agent loads it at start and on reload, so a config the
-// agent would refuse is not reported ok.
+// agent would refuse is not reported ok. Diagnostics quote the file's text: control characters
+// in them are escaped (terminal_safe), as `dwae status` and `dwae explain` escape theirs.
 #include <cstdio>
 
 #include "dwae/cli/commands.h"
+#include "dwae/common/strings.h"
 #include "dwae/config/loader.h"
 #include "dwae/policy/ppo_policy.h"
 
@@ -20,12 +22,15 @@ int run_check_config(const std::string& path) {
       result.config.reset();
     }
   }
-  for (const auto& d : result.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
+  const std::string shown_path = terminal_safe(path);
+  for (const auto& d : result.diagnostics) {
+    std::fprintf(stderr, "%s\n", terminal_safe(d.format()).c_str());
+  }
   if (!result.ok()) {
-    std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(), result.diagnostics.size());
+    std::fprintf(stderr, "%s: %zu error(s)\n", shown_path.c_str(), result.diagnostics.size());
     return kExitBadInput;
   }
-  std::printf("%s: ok (%zu classes, %zu workload rules, policy %s)\n", path.c_str(),
+  std::printf("%s: ok (%zu classes, %zu workload rules, policy %s)\n", shown_path.c_str(),
               result.config->classes.size(), result.config->workloads.size(),
               config::to_string(result.config->policy.kind));
   return kExitOk;

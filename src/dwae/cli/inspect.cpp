@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "dwae/cli/commands.h"
+#include "dwae/common/strings.h"
 #include "dwae/common/units.h"
 #include "dwae/config/loader.h"
 #include "dwae/discovery/discovery.h"
@@ -298,7 +299,9 @@ int run_inspect(const InspectOptions& options) {
   if (!options.config_path.empty()) {
     const auto loaded = config::load_config_file(options.config_path);
     if (!loaded.ok()) {
-      for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
+      for (const auto& d : loaded.diagnostics) {
+        std::fprintf(stderr, "%s\n", terminal_safe(d.format()).c_str());
+      }
       return kExitBadInput;
     }
     auto workloads = discovery.discover(*loaded.config);
@@ -327,14 +330,16 @@ int run_inspect(const InspectOptions& options) {
     for (auto& t : discovery.top_level()) rows.push_back(Row{t.name, json::object(), t.dirs});
   }
 
-  // Two samples, so that usage is a rate and not a lifetime counter.
+  // Two samples, so that usage is a rate and not a lifetime counter. The telemetry opens first:
+  // loading eBPF takes a second or more, which must not fall between the first sample and t0
+  // (CPU used while loading, divided by the sampling interval, read as several cores).
+  auto tele = open_telemetry(options, *layout, paths, rows);
   const hostfs::CgroupReader reader(*layout);
+  const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::optional<hostfs::CgroupStats>> first(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     if (auto s = reader.read_stats(rows[i].dirs)) first[i] = std::move(s).value();
   }
-  auto tele = open_telemetry(options, *layout, paths, rows);
-  const auto t0 = std::chrono::steady_clock::now();
   if (options.sample_ms > 0 && (!rows.empty() || tele)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(options.sample_ms));
   }

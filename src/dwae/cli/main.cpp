@@ -132,10 +132,15 @@ int main(int argc, char** argv) {
   dwae::cli::ExplainOptions explain;
   auto* explain_cmd =
       app.add_subcommand("explain", "Say why a workload's settings changed (from the audit log)");
-  explain_cmd->add_option("WORKLOAD", explain.workload, "Workload name")->required();
+  explain_cmd
+      ->add_option("WORKLOAD", explain.workload,
+                   "Workload name as the audit log has it (svc/UNIT, vm/DOMAIN, pod/UID, a "
+                   "cgroup path), or with --config the name of one of its rules")
+      ->required();
   explain_cmd->add_option("--since", explain.since, "Only changes in the last D, e.g. 10m");
   explain_cmd->add_option("--audit", explain.audit_path, "Audit log file");
-  explain_cmd->add_option("--config", explain.config_path, "Config file (for its state dir)");
+  explain_cmd->add_option("--config", explain.config_path,
+                          "Config file (its state dir and rule names)");
   explain_cmd->add_option("--state-dir", explain.state_dir, "State directory of the agent");
 
   dwae::cli::StatusOptions status;

@@ -18,6 +18,7 @@
 #include "dwae/cli/commands.h"
 #include "dwae/cli/period_bounds.h"
 #include "dwae/common/clock.h"
+#include "dwae/common/strings.h"
 #include "dwae/common/units.h"
 #include "dwae/config/loader.h"
 #include "dwae/hostfs/layout.h"
@@ -50,25 +51,44 @@ class RecordedHost final : public HostSource {
 
 }  // namespace
 
-Result<std::unique_ptr<HostSource>> open_real_host_source(const std::string& config_path) {
+namespace {
+
+// The config of the host to record: an error naming the problem when there is none or it does
+// not load (bad input, exit 2).
+Result<config::Config> load_host_config(const std::string& config_path) {
   if (config_path.empty()) {
     return Error{
         "--config FILE is needed to record this host (its rules name the workloads); "
         "or --scenario FILE to record the simulator"};
   }
-  const auto loaded = config::load_config_file(config_path);
+  auto loaded = config::load_config_file(config_path);
   if (!loaded.ok()) {
     std::string why = "bad config";
-    for (const auto& d : loaded.diagnostics) why += "\n" + d.format();
+    for (const auto& d : loaded.diagnostics) why += "\n" + terminal_safe(d.format());
     return Error{why};
   }
+  return std::move(*loaded.config);
+}
+
+Result<std::unique_ptr<HostSource>> open_host_source(const config::Config& config) {
   auto layout = hostfs::detect_layout(hostfs::HostPaths{});
   if (!layout) return Error{"cannot read the cgroup layout: " + layout.error().message};
-  return std::unique_ptr<HostSource>(
-      std::make_unique<RecordedHost>(*loaded.config, std::move(*layout)));
+  return std::unique_ptr<HostSource>(std::make_unique<RecordedHost>(config, std::move(*layout)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HostSource>> open_real_host_source(const std::string& config_path) {
+  auto config = load_host_config(config_path);
+  if (!config.ok()) return config.error();
+  return open_host_source(*config);
 }
 
 namespace {
+
+// The policy of a recording of this host: none steers it, it is only watched, which is what the
+// static policy (the --policy default) does to a scenario.
+constexpr const char* kObservingPolicy = "static";
 
 std::atomic<bool> g_stop{false};
 
@@ -178,7 +198,9 @@ int finish(record::RecordingWriter& writer, const Result<record::RecordSummary>&
   }
   std::cout << "dwae record: " << summary->ticks << " ticks, " << writer.bytes_written()
             << " bytes written to " << path << "\n";
-  return summary->ticks > 0 ? kExitOk : kExitFailure;
+  // Stopped by the operator before the first tick (say while the raw-event collectors were
+  // loading): the file is complete and empty, as asked.
+  return summary->ticks > 0 || g_stop.load() ? kExitOk : kExitFailure;
 }
 
 // False (after saying why) when --period is outside `bounds`.
@@ -192,7 +214,7 @@ bool period_within(const RecordOptions& options, Nanos period, const PeriodBound
 int record_scenario(const RecordOptions& options, const record::RecordLoopOptions& base) {
   auto load = sim::load_scenario_file(options.scenario_path);
   if (!load.scenario) {
-    for (const auto& d : load.diagnostics) std::cerr << d.format() << "\n";
+    for (const auto& d : load.diagnostics) std::cerr << terminal_safe(d.format()) << "\n";
     return kExitBadInput;
   }
   if (!options.raw_events_path.empty()) {
@@ -212,12 +234,13 @@ int record_scenario(const RecordOptions& options, const record::RecordLoopOption
     std::cerr << "dwae record: --policy: " << policy.error().message << "\n";
     return kExitBadInput;
   }
+  // From before the file exists: a signal at any moment ends with a valid file.
+  const StopOnSignal stop_on_signal;
   auto writer = record::RecordingWriter::create(options.out_path, "sim:" + scenario.name);
   if (!writer.ok()) {
     std::cerr << "dwae record: " << writer.error().message << "\n";
     return kExitFailure;
   }
-  const StopOnSignal stop_on_signal;
   ManualClock clock;
   sim::SimHost host(scenario, clock);
   record::RecordHooks hooks;
@@ -257,11 +280,25 @@ int record_host(const RecordOptions& options, const record::RecordLoopOptions& l
   if (!options.period.empty() && !period_within(options, loop.period, kAgentPeriodBounds)) {
     return kExitBadInput;
   }
-  auto source = open_real_host_source(options.config_path);
+  if (options.policy != kObservingPolicy) {
+    std::cerr << "dwae record: --policy " << terminal_safe(options.policy)
+              << " steers a simulated scenario (with --scenario); recording this host only "
+                 "observes it (`dwae run` steers a host)\n";
+    return kExitBadInput;
+  }
+  const auto config = load_host_config(options.config_path);
+  if (!config.ok()) {
+    std::cerr << "dwae record: " << config.error().message << "\n";
+    return kExitBadInput;
+  }
+  auto source = open_host_source(*config);
   if (!source.ok()) {
     std::cerr << "dwae record: " << source.error().message << "\n";
     return kExitFailure;
   }
+  // From before the first file exists: loading the raw-event collectors takes a second or more,
+  // and a signal meanwhile must still end with valid files, not kill the process.
+  const StopOnSignal stop_on_signal;
   auto writer = record::RecordingWriter::create(options.out_path, "host");
   if (!writer.ok()) {
     std::cerr << "dwae record: " << writer.error().message << "\n";
@@ -276,7 +313,6 @@ int record_host(const RecordOptions& options, const record::RecordLoopOptions& l
     }
     raw = std::move(*started);
   }
-  const StopOnSignal stop_on_signal;
   const SteadyClock clock;
   const Nanos start = clock.now();
   record::RecordHooks hooks;
@@ -318,6 +354,11 @@ int run_record(const RecordOptions& options) {
     }
     if (const auto overlap = overlapping_files(options); !overlap.empty()) {
       std::cerr << "dwae record: " << overlap << "\n";
+      return kExitBadInput;
+    }
+    if (!options.scenario_path.empty() && !options.config_path.empty()) {
+      std::cerr << "dwae record: --config (record this host) and --scenario (record the "
+                   "simulator) exclude each other; give one\n";
       return kExitBadInput;
     }
     if (!options.scenario_path.empty()) return record_scenario(options, loop);

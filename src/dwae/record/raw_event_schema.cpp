@@ -135,53 +135,24 @@ Status check_raw_event_schema(const arrow::Schema& schema) {
 }
 
 Result<RawEventWriter> RawEventWriter::create(const std::string& path, const std::string& source) {
-  std::FILE* file = std::fopen(path.c_str(), "wbe");
-  if (file == nullptr) return Error::from_errno("cannot create raw-event recording " + path, errno);
-  RawEventWriter writer(file, path);
-  if (auto s = writer.put(arrow::encode_schema(raw_event_schema(source))); !s.ok()) {
+  auto file = StreamFile::create(path, "raw-event recording");
+  if (!file.ok()) return file.error();
+  RawEventWriter writer(std::move(*file));
+  if (auto s = writer.file_.append(arrow::encode_schema(raw_event_schema(source))); !s.ok()) {
     return s.error();
   }
   return writer;
 }
 
-RawEventWriter::RawEventWriter(RawEventWriter&& other) noexcept
-    : file_(std::exchange(other.file_, nullptr)),
-      path_(std::move(other.path_)),
-      rows_(other.rows_),
-      bytes_(other.bytes_),
-      last_totals_(other.last_totals_),
-      wrote_batch_(other.wrote_batch_) {}
-
-RawEventWriter& RawEventWriter::operator=(RawEventWriter&& other) noexcept {
-  if (this != &other) {
-    if (file_ != nullptr) std::fclose(file_);
-    file_ = std::exchange(other.file_, nullptr);
-    path_ = std::move(other.path_);
-    rows_ = other.rows_;
-    bytes_ = other.bytes_;
-    last_totals_ = other.last_totals_;
-    wrote_batch_ = other.wrote_batch_;
-  }
-  return *this;
-}
-
-RawEventWriter::~RawEventWriter() {
-  if (file_ != nullptr) std::fclose(file_);
-}
-
-Status RawEventWriter::put(const std::vector<uint8_t>& bytes) {
-  if (file_ == nullptr) return Error{"raw-event recording " + path_ + " is already closed"};
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
-    return Error::from_errno("cannot write raw-event recording " + path_, errno);
-  }
-  bytes_ += bytes.size();
-  return {};
-}
+RawEventWriter::RawEventWriter(RawEventWriter&& other) noexcept = default;
+RawEventWriter& RawEventWriter::operator=(RawEventWriter&& other) noexcept = default;
+RawEventWriter::~RawEventWriter() = default;
 
 Status RawEventWriter::write(std::span<const RawEventRow> rows, const RawEventTotals& totals) {
   if (rows.empty() && wrote_batch_ && totals == last_totals_) return {};
   static const arrow::Schema kSchema = raw_event_schema();
-  if (auto s = put(arrow::encode_record_batch(kSchema, encode_raw_events(rows, totals))); !s.ok()) {
+  if (auto s = file_.append(arrow::encode_record_batch(kSchema, encode_raw_events(rows, totals)));
+      !s.ok()) {
     return s;
   }
   rows_ += rows.size();
@@ -191,10 +162,7 @@ Status RawEventWriter::write(std::span<const RawEventRow> rows, const RawEventTo
 }
 
 Status RawEventWriter::close() {
-  if (auto s = put(arrow::encode_end_of_stream()); !s.ok()) return s;
-  const int rc = std::fclose(std::exchange(file_, nullptr));
-  if (rc != 0) return Error::from_errno("cannot close raw-event recording " + path_, errno);
-  return {};
+  return file_.close();
 }
 
 Result<RawEventRecording> read_raw_events(const std::string& path) {

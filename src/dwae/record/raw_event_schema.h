@@ -13,6 +13,7 @@
 
 #include "dwae/common/result.h"
 #include "dwae/record/arrow_ipc.h"
+#include "dwae/record/stream_file.h"
 
 namespace dwae::record {
 
@@ -61,21 +62,19 @@ class RawEventWriter {
   RawEventWriter& operator=(const RawEventWriter&) = delete;
   ~RawEventWriter();
 
-  // One batch (nothing is written for no rows and unchanged totals).
+  // One batch (nothing is written for no rows and unchanged totals). A batch that cannot be
+  // written whole leaves the file ending at the batch before it (see StreamFile).
   Status write(std::span<const RawEventRow> rows, const RawEventTotals& totals);
   Status close();  // end-of-stream marker
 
   uint64_t rows_written() const { return rows_; }
-  uint64_t bytes_written() const { return bytes_; }
+  uint64_t bytes_written() const { return file_.bytes(); }
 
  private:
-  RawEventWriter(std::FILE* file, std::string path) : file_(file), path_(std::move(path)) {}
-  Status put(const std::vector<uint8_t>& bytes);
+  explicit RawEventWriter(StreamFile file) : file_(std::move(file)) {}
 
-  std::FILE* file_ = nullptr;
-  std::string path_;
+  StreamFile file_;
   uint64_t rows_ = 0;
-  uint64_t bytes_ = 0;
   RawEventTotals last_totals_;
   bool wrote_batch_ = false;
 };

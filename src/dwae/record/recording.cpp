@@ -8,49 +8,23 @@ namespace dwae::record {
 
 Result<RecordingWriter> RecordingWriter::create(const std::string& path,
                                                 const std::string& source) {
-  std::FILE* file = std::fopen(path.c_str(), "wbe");
-  if (file == nullptr) return Error::from_errno("cannot create recording " + path, errno);
-  RecordingWriter writer(file, path);
-  if (auto s = writer.put(arrow::encode_schema(host_sample_schema(source))); !s.ok()) {
+  auto file = StreamFile::create(path, "recording");
+  if (!file.ok()) return file.error();
+  RecordingWriter writer(std::move(*file));
+  if (auto s = writer.file_.append(arrow::encode_schema(host_sample_schema(source))); !s.ok()) {
     return s.error();
   }
   return writer;
 }
 
-RecordingWriter::RecordingWriter(RecordingWriter&& other) noexcept
-    : file_(std::exchange(other.file_, nullptr)),
-      path_(std::move(other.path_)),
-      ticks_(other.ticks_),
-      bytes_(other.bytes_) {}
-
-RecordingWriter& RecordingWriter::operator=(RecordingWriter&& other) noexcept {
-  if (this != &other) {
-    if (file_ != nullptr) std::fclose(file_);
-    file_ = std::exchange(other.file_, nullptr);
-    path_ = std::move(other.path_);
-    ticks_ = other.ticks_;
-    bytes_ = other.bytes_;
-  }
-  return *this;
-}
-
-RecordingWriter::~RecordingWriter() {
-  if (file_ != nullptr) std::fclose(file_);
-}
-
-Status RecordingWriter::put(const std::vector<uint8_t>& bytes) {
-  if (file_ == nullptr) return Error{"recording " + path_ + " is already closed"};
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size() ||
-      std::fflush(file_) != 0) {
-    return Error::from_errno("cannot write recording " + path_, errno);
-  }
-  bytes_ += bytes.size();
-  return {};
-}
+RecordingWriter::RecordingWriter(RecordingWriter&& other) noexcept = default;
+RecordingWriter& RecordingWriter::operator=(RecordingWriter&& other) noexcept = default;
+RecordingWriter::~RecordingWriter() = default;
 
 Status RecordingWriter::write(const HostSample& sample, const std::vector<WorkloadInfo>& infos) {
   static const arrow::Schema kSchema = host_sample_schema();
-  if (auto s = put(arrow::encode_record_batch(kSchema, encode_tick(sample, infos))); !s.ok()) {
+  if (auto s = file_.append(arrow::encode_record_batch(kSchema, encode_tick(sample, infos)));
+      !s.ok()) {
     return s;
   }
   ++ticks_;
@@ -58,10 +32,7 @@ Status RecordingWriter::write(const HostSample& sample, const std::vector<Worklo
 }
 
 Status RecordingWriter::close() {
-  if (auto s = put(arrow::encode_end_of_stream()); !s.ok()) return s;
-  const int rc = std::fclose(std::exchange(file_, nullptr));
-  if (rc != 0) return Error::from_errno("cannot close recording " + path_, errno);
-  return {};
+  return file_.close();
 }
 
 RecordingReader::RecordingReader(std::FILE* file, std::string path)

@@ -13,6 +13,7 @@
 #include "dwae/host/host.h"
 #include "dwae/record/arrow_ipc.h"
 #include "dwae/record/sample_schema.h"
+#include "dwae/record/stream_file.h"
 
 namespace dwae::record {
 
@@ -29,23 +30,22 @@ class RecordingWriter {
   // as cut short.
   ~RecordingWriter();
 
-  // One tick; `infos` supplies each workload's class and targets (see encode_tick). Flushed, so
-  // a crash loses at most the tick being written.
+  // One tick; `infos` supplies each workload's class and targets (see encode_tick). Written
+  // through to the file, so a crash loses at most the tick being written. When the tick cannot
+  // be written whole (disk full), the file is cut back to the ticks before it and ended with
+  // the end-of-stream marker if it fits, then closed (see StreamFile).
   Status write(const HostSample& sample, const std::vector<WorkloadInfo>& infos);
   // Writes the end-of-stream marker and closes the file.
   Status close();
 
   uint64_t ticks_written() const { return ticks_; }
-  uint64_t bytes_written() const { return bytes_; }
+  uint64_t bytes_written() const { return file_.bytes(); }
 
  private:
-  RecordingWriter(std::FILE* file, std::string path) : file_(file), path_(std::move(path)) {}
-  Status put(const std::vector<uint8_t>& bytes);
+  explicit RecordingWriter(StreamFile file) : file_(std::move(file)) {}
 
-  std::FILE* file_ = nullptr;
-  std::string path_;
+  StreamFile file_;
   uint64_t ticks_ = 0;
-  uint64_t bytes_ = 0;
 };
 
 class RecordingReader {
