@@ -118,5 +118,22 @@ TEST(CheckConfig, ControlCharactersInDiagnosticsAreEscaped) {
   EXPECT_EQ(r.err.find('\x07'), std::string::npos) << r.err;
 }
 
+// The same for a scenario's diagnostics, from `dwae sim` and `dwae run --scenario`.
+TEST(CheckConfig, ControlCharactersInScenarioDiagnosticsAreEscaped) {
+  test::TempDir dir;
+  dir.write("esc.yaml", "duration: \"x\x1b[2J\x1b]0;owned\x07y\"\n");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{test::dwae_binary(), "sim", dir.path() + "/esc.yaml"},
+        std::vector<std::string>{test::dwae_binary(), "run", "--scenario",
+                                 dir.path() + "/esc.yaml"}}) {
+    const auto r = test::run_process(args);
+    EXPECT_EQ(r.exit_code, 2) << args[1] << ": " << r.err;
+    EXPECT_NE(r.err.find(R"(x\x1b[2J\x1b]0;owned\x07y)"), std::string::npos)
+        << args[1] << ": " << r.err;
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << args[1] << ": " << r.err;
+    EXPECT_EQ(r.err.find('\x07'), std::string::npos) << args[1] << ": " << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace dwae

@@ -10,6 +10,7 @@
 #include "dwae/cli/commands.h"
 #include "dwae/cli/default_scenario.h"
 #include "dwae/cli/period_bounds.h"
+#include "dwae/common/strings.h"
 #include "dwae/common/units.h"
 #include "dwae/sim/runner.h"
 #include "dwae/sim/scenario.h"
@@ -45,7 +46,7 @@ int run_simulated(const RunOptions& options) {
                   ? sim::load_scenario_text(kDefaultScenarioYaml, "built-in:noisy-neighbour.yaml")
                   : sim::load_scenario_file(options.scenario_path);
   if (!load.scenario) {
-    for (const auto& d : load.diagnostics) std::cerr << d.format() << "\n";
+    for (const auto& d : load.diagnostics) std::cerr << terminal_safe(d.format()) << "\n";
     return kExitBadInput;
   }
   sim::Scenario scenario = std::move(*load.scenario);
@@ -63,7 +64,7 @@ int run_simulated(const RunOptions& options) {
   }
   auto policy = sim::make_policy(options.policy, scenario);
   if (!policy) {
-    std::cerr << "dwae run: --policy: " << policy.error().message << "\n";
+    std::cerr << "dwae run: --policy: " << terminal_safe(policy.error().message) << "\n";
     return kExitBadInput;
   }
   ManualClock clock;

@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 
+#include "dwae/common/strings.h"
 #include "dwae/common/units.h"
 #include "dwae/sim/runner.h"
 #include "dwae/sim/scenario.h"
@@ -20,7 +21,7 @@ int run_sim(const SimOptions& options) {
   try {
     auto load = sim::load_scenario_file(options.scenario_path);
     if (!load.scenario) {
-      for (const auto& d : load.diagnostics) std::cerr << d.format() << "\n";
+      for (const auto& d : load.diagnostics) std::cerr << terminal_safe(d.format()) << "\n";
       return kBadInput;
     }
     sim::Scenario scenario = std::move(*load.scenario);
@@ -41,12 +42,13 @@ int run_sim(const SimOptions& options) {
     auto policy = sim::make_policy(
         options.policy, scenario, options.model.empty() ? sim::kDefaultPolicyModel : options.model);
     if (!policy.ok()) {
-      std::cerr << "dwae sim: --policy: " << policy.error().message << "\n";
+      std::cerr << "dwae sim: --policy: " << terminal_safe(policy.error().message) << "\n";
       return kBadInput;
     }
     const auto report = sim::run_scenario(scenario, **policy);
     if (!report.ok()) {
-      std::cerr << "dwae sim: " << options.scenario_path << ": " << report.error().message << "\n";
+      std::cerr << "dwae sim: " << terminal_safe(options.scenario_path) << ": "
+                << report.error().message << "\n";
       return kBadInput;
     }
     std::cout << (options.json ? report->to_json() : report->to_text());
