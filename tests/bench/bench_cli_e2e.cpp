@@ -367,7 +367,7 @@ TEST(BenchCli, AnUnwritableOutIsRefusedBeforeMeasuring) {
 // so is an empty scenario name.
 TEST(BenchCli, AnEmptyControllerOrScenarioNameIsRefused) {
   test::TempDir dir;
-  for (const std::string list : {",,", ",", "none,", ",feedback", "none,,feedback"}) {
+  for (const std::string list : {"", ",,", ",", "none,", ",feedback", "none,,feedback"}) {
     const auto r = test::run_process({test::dwae_binary(), "bench", "steady-1to4", "--short",
                                       "--warmup", "1s", "--duration", "1s", "--controllers", list,
                                       "--out", dir.path() + "/report"});

@@ -89,7 +89,7 @@ int run_bench_command(const BenchCommandOptions& options) {
     return kExitBadInput;
   }
   // An explicit list must name controllers: an empty one is not the default set.
-  for (size_t begin = 0; !options.controllers.empty() && begin <= options.controllers.size();) {
+  for (size_t begin = 0; options.controllers_given && begin <= options.controllers.size();) {
     const size_t comma = std::min(options.controllers.find(',', begin), options.controllers.size());
     const std::string name = options.controllers.substr(begin, comma - begin);
     begin = comma + 1;

@@ -11,9 +11,10 @@ struct BenchCommandOptions {
   std::vector<std::string> scenarios;
   bool short_mode = false;
   std::string out_dir = "bench-results";
-  int repetitions = 0;      // 0: the benchmark's default
-  std::string controllers;  // comma-separated; empty: the default set
-  std::string from;         // re-report this results.json instead of measuring
+  int repetitions = 0;             // 0: the benchmark's default
+  std::string controllers;         // comma-separated; not given: the default set
+  bool controllers_given = false;  // --controllers was on the command line (even as '')
+  std::string from;                // re-report this results.json instead of measuring
   std::string model = "models/default.policy";
   std::string warmup;   // e.g. "2s"; empty: default
   std::string measure;  // e.g. "5s"; empty: default

@@ -157,8 +157,9 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--out", bench.out_dir, "Report directory")->capture_default_str();
   bench_cmd->add_option("--repetitions", bench.repetitions, "Repetitions (default 3)")
       ->transform(decimal_integer(1, dwae::bench::kMaxRepetitions));
-  bench_cmd->add_option("--controllers", bench.controllers,
-                        "Comma-separated: none, static-best, rule, feedback, ppo");
+  auto* controllers_opt =
+      bench_cmd->add_option("--controllers", bench.controllers,
+                            "Comma-separated: none, static-best, rule, feedback, ppo");
   bench_cmd->add_option("--from", bench.from, "Re-report this results.json; measure nothing")
       ->check(CLI::ExistingFile);
   bench_cmd->add_option("--model", bench.model, "Policy file for ppo")->capture_default_str();
@@ -176,7 +177,10 @@ int main(int argc, char** argv) {
   if (*check_cmd) return dwae::cli::run_check_config(check_path);
   if (*restore_cmd) return dwae::cli::run_restore(journal_path, give_up_failed);
   if (*record_cmd) return dwae::cli::run_record(record);
-  if (*bench_cmd) return dwae::cli::run_bench_command(bench);
+  if (*bench_cmd) {
+    bench.controllers_given = controllers_opt->count() > 0;
+    return dwae::cli::run_bench_command(bench);
+  }
   if (*run_cmd) {
     const auto duration_of =
         [](const std::string& text,
