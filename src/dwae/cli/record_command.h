@@ -26,7 +26,8 @@ struct RecordOptions {
   uint32_t raw_sample_every = 1;
 };
 
-// Exit codes: 0 ok, 2 bad input, 1 failure (including a recording without any tick).
+// Exit codes: 0 ok (also a recording a signal stopped, even before its first tick), 2 bad
+// input, 1 failure (including a recording that ended without any tick for another reason).
 int run_record(const RecordOptions& options);
 
 // The real host's HostSource for `dwae record` without --scenario: the agent's RealHost over the
