@@ -1,8 +1,11 @@
 // The actuator on real cgroups of this machine: every write read back from the kernel, and
 // every value put back by restore().
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "dwae/actuator/cgroup_actuator.h"
+#include "dwae/actuator/values.h"
 #include "dwae/common/strings.h"
 #include "real_cgroup_fixture.h"
 #include "support/temp_dir.h"
@@ -159,6 +162,25 @@ TEST_F(RealCgroupTest, CpusetAndMemoryWritesAreReadBackAndRestored) {
   EXPECT_EQ(value_of(file(Controller::kCpuset, "cpuset.cpus")), cpus);
   EXPECT_EQ(value_of(file(Controller::kMemory, limit_file)), limit);
   EXPECT_EQ(value_of(file(Controller::kMemory, low_file)), low);
+}
+
+// What the kernel holds after each weight of the whole range is written (as shares on v1)
+// converts back to that weight.
+TEST_F(RealCgroupTest, EveryWeightWrittenReadsBackAsTheSameWeight) {
+  const bool shares = v1(Controller::kCpu);
+  const std::string path = weight_file();
+  for (uint64_t weight = 1; weight <= 10000; ++weight) {
+    const std::string text = std::to_string(shares ? weight_to_shares(weight) : weight);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0) << path;
+    const auto written = ::write(fd, text.data(), text.size());
+    ::close(fd);
+    ASSERT_EQ(written, static_cast<ssize_t>(text.size())) << path << " <- " << text;
+    const auto read_back = parse_uint64(value_of(path));
+    ASSERT_TRUE(read_back.has_value()) << path;
+    ASSERT_EQ(shares ? shares_to_weight(*read_back) : *read_back, weight)
+        << path << " <- " << text << " reads back " << *read_back;
+  }
 }
 
 TEST_F(RealCgroupTest, DryRunPlansButWritesNothing) {

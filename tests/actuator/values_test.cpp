@@ -7,7 +7,28 @@
 namespace dwae::actuator {
 namespace {
 
-TEST(Values, WeightConversionsMatchSystemd) {
+// Every v2 weight written as v1 shares reads back as the same weight; both directions round to
+// nearest as the kernel does (weight 20 is 204.8 shares: 205, not 204, which read back as 19).
+TEST(Values, EveryWeightSurvivesTheTripThroughShares) {
+  for (uint64_t weight = 1; weight <= 10000; ++weight) {
+    const uint64_t shares = weight_to_shares(weight);
+    ASSERT_GE(shares, 2u) << "weight " << weight;
+    ASSERT_LE(shares, 262144u) << "weight " << weight;
+    ASSERT_EQ(shares_to_weight(shares), weight) << "weight " << weight << " -> shares " << shares;
+  }
+  EXPECT_EQ(weight_to_shares(20), 205u);
+  EXPECT_EQ(weight_to_shares(39), 399u);    // 399.36
+  EXPECT_EQ(weight_to_shares(381), 3901u);  // 3901.44
+  EXPECT_EQ(shares_to_weight(204), 20u);    // 19.92
+  EXPECT_EQ(shares_to_weight(3901), 381u);  // 380.96
+  EXPECT_EQ(shares_to_weight(1000), 98u);   // 97.66
+  EXPECT_EQ(shares_to_weight(5), 1u);       // 0.49, clamped to the least weight
+  // Out-of-range input clamps instead of overflowing.
+  EXPECT_EQ(weight_to_shares(UINT64_MAX), 262144u);
+  EXPECT_EQ(shares_to_weight(UINT64_MAX), 10000u);
+}
+
+TEST(Values, WeightConversionsMatchTheKernel) {
   EXPECT_EQ(weight_to_shares(100), 1024u);
   EXPECT_EQ(weight_to_shares(1), 10u);
   EXPECT_EQ(weight_to_shares(10000), 102400u);

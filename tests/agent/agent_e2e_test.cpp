@@ -406,6 +406,24 @@ TEST_F(AgentEndToEnd, StaticReachesItsTargetAndTheAuditHasOnlyRealChanges) {
   expect_restored();
 }
 
+// A dry run writes nothing, so the static policy plans the same first step every tick: the
+// audit log has it once (not once a tick), as "planned", and the weight is untouched.
+TEST_F(AgentEndToEnd, ADryRunLogsAnUnchangedPlanOnce) {
+  std::vector<std::string> argv = agent_argv(write_config(static_config_with_ls_at_400()));
+  for (const char* a : {"--dry-run", "--no-bpf", "--duration", "1s"}) argv.emplace_back(a);
+  const auto run = test::run_process(argv);  // about ten 100 ms ticks
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<std::string> lines;
+  std::ifstream in(state_dir_ + "/audit.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  ASSERT_EQ(lines.size(), 1u) << (lines.empty() ? "no record" : lines[0] + "\n" + lines.back());
+  EXPECT_NE(lines[0].find("\"result\":\"planned\""), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("cpu.weight"), std::string::npos) << lines[0];
+  expect_restored();  // nothing was written
+}
+
 // Two stop signals at once: the first stops the agent, the second, still pending when it exits,
 // neither kills it after its restore nor changes its exit code.
 TEST_F(AgentEndToEnd, ASecondStopSignalDoesNotReplaceTheExitCode) {

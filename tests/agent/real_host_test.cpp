@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -311,6 +314,81 @@ TEST_F(RealHostTest, AnAppliedQuotaMakesTheNextSampleReadThrottling) {
   const auto [periods, throttled] = throttling();
   EXPECT_GT(periods, 0u);
   EXPECT_GT(throttled, 0u);
+}
+
+// The settings a sample carries are what the cgroup holds now: a write by anyone after the
+// discovery shows in the next sample, and a v1 weight (shares) reads back as the weight
+// written (shares 205 is weight 20, not 19).
+TEST_F(RealHostTest, SettingsWrittenAfterDiscoveryShowInTheNextSample) {
+  const auto* cpu = sandbox_.mount_for("cpu");
+  ASSERT_NE(cpu, nullptr) << "no cpu controller mounted";
+  const std::string dir = sandbox_.dir("cpu", "w1");
+  RealHostOptions options;
+  options.use_bpf = false;
+  const auto made = make_host(options);
+  RealHost& host = *made;
+  ASSERT_EQ(discovered(host), 1u);
+  const auto applied = [&]() -> ResourceTargets {
+    auto s = host.sample();
+    EXPECT_TRUE(s.ok() && s->workloads.size() == 1);
+    if (!s || s->workloads.empty()) return {};
+    return s->workloads[0].applied;
+  };
+  const auto set_weight = [&](uint64_t weight) {
+    const uint64_t shares = weight * 1024 / 100 + (weight * 1024 % 100 >= 50 ? 1 : 0);
+    const std::string path = dir + (cpu->v2 ? "/cpu.weight" : "/cpu.shares");
+    const auto written = write_file(path, std::to_string(cpu->v2 ? weight : shares) + "\n");
+    ASSERT_TRUE(written.ok()) << written.error().message;
+  };
+  EXPECT_EQ(applied().cpu_weight, std::optional<uint32_t>(100));
+
+  set_weight(20);
+  EXPECT_EQ(applied().cpu_weight, std::optional<uint32_t>(20));
+  EXPECT_EQ(applied().cpu_weight, std::optional<uint32_t>(20));  // and stays so
+  set_weight(381);
+  const std::string quota = cpu->v2 ? "50000 100000\n" : "50000\n";
+  ASSERT_TRUE(write_file(dir + (cpu->v2 ? "/cpu.max" : "/cpu.cfs_quota_us"), quota).ok());
+  const ResourceTargets now = applied();
+  EXPECT_EQ(now.cpu_weight, std::optional<uint32_t>(381));
+  EXPECT_EQ(now.cpu_quota_us, std::optional<uint64_t>(50000));
+  EXPECT_EQ(now.cpu_period_us, std::optional<uint64_t>(100000));
+}
+
+// Per-device I/O limits are part of the settings a sample carries.
+TEST_F(RealHostTest, IoLimitsAreInTheSample) {
+  const auto* blkio = sandbox_.mount_for("blkio");
+  const bool v1 = blkio != nullptr && !blkio->v2;
+  const std::string dir = v1 ? sandbox_.dir("blkio", "w1") : sandbox_.dir("unified", "w1");
+  const std::string file = dir + (v1 ? "/blkio.throttle.read_bps_device" : "/io.max");
+  if (::access(file.c_str(), W_OK) != 0) GTEST_SKIP() << "no I/O limit file: " << file;
+  RealHostOptions options;
+  options.use_bpf = false;
+  const auto made = make_host(options);
+  RealHost& host = *made;
+  ASSERT_EQ(discovered(host), 1u);
+  auto before = host.sample();
+  ASSERT_TRUE(before.ok() && before->workloads.size() == 1);
+  EXPECT_EQ(before->workloads[0].applied.io_limits,
+            std::optional<std::vector<IoDeviceLimit>>(std::vector<IoDeviceLimit>{}));
+
+  // The first block device that takes a limit (1 MiB/s of reads).
+  std::optional<IoDeviceLimit> limited;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/block")) {
+    const auto dev = read_file(entry.path().string() + "/dev");
+    unsigned major = 0, minor = 0;
+    if (!dev || std::sscanf(dev->c_str(), "%u:%u", &major, &minor) != 2) continue;
+    const std::string key = std::to_string(major) + ":" + std::to_string(minor);
+    if (write_file(file, key + (v1 ? " 1048576\n" : " rbps=1048576\n")).ok()) {
+      limited = IoDeviceLimit{major, minor};
+      limited->rbps = 1048576;
+      break;
+    }
+  }
+  if (!limited) GTEST_SKIP() << "no block device here takes a limit in " << file;
+  auto after = host.sample();
+  ASSERT_TRUE(after.ok() && after->workloads.size() == 1);
+  EXPECT_EQ(after->workloads[0].applied.io_limits,
+            std::optional<std::vector<IoDeviceLimit>>(std::vector<IoDeviceLimit>{*limited}));
 }
 
 }  // namespace

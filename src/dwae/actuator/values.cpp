@@ -40,12 +40,18 @@ bool is_weight_file(std::string_view f) {
 
 }  // namespace
 
+// Both round to nearest, as the kernel's own conversion does (sched_weight_from_cgroup() and
+// sched_weight_to_cgroup(): DIV_ROUND_CLOSEST), so that a weight written as shares reads back
+// as the same weight (a shares step is 1/10.24 of a weight step). The inputs are capped first
+// so that the products cannot overflow; the caps are far beyond either range.
 uint64_t weight_to_shares(uint64_t weight) {
-  return std::clamp<uint64_t>(weight * 1024 / 100, 2, 262144);
+  weight = std::min<uint64_t>(weight, 1'000'000);
+  return std::clamp<uint64_t>((weight * 1024 + 50) / 100, 2, 262144);
 }
 
 uint64_t shares_to_weight(uint64_t shares) {
-  return std::clamp<uint64_t>(shares * 100 / 1024, 1, 10000);
+  shares = std::min<uint64_t>(shares, 100'000'000);
+  return std::clamp<uint64_t>((shares * 100 + 512) / 1024, 1, 10000);
 }
 
 uint64_t io_weight_to_bfq(uint64_t weight) {

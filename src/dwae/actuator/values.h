@@ -15,7 +15,8 @@
 namespace dwae::actuator {
 
 // cpu.weight (v2, 1..10000, default 100) <-> cpu.shares (v1, 2..262144, default 1024), the
-// conversion systemd uses: shares = weight * 1024 / 100, clamped.
+// kernel's conversion: shares = weight * 1024 / 100 and weight = shares * 100 / 1024, each
+// rounded to nearest and clamped. Every weight survives weight -> shares -> weight.
 uint64_t weight_to_shares(uint64_t weight);
 uint64_t shares_to_weight(uint64_t shares);
 // io.weight (v2, 1..10000) -> BFQ weight (1..1000): the same number, clamped, so the common

@@ -137,6 +137,39 @@ ResourceTargets targets_of(const actuator::KnobState& k) {
   return t;
 }
 
+// A dry run changes nothing, so the same plan comes back every tick for as long as the policy
+// wants it: the audit log gets it once, when it starts being planned, and again only when it
+// changes (a value it would change, from what or to what, or its result).
+class PlannedChanges {
+ public:
+  // True when `records` (this tick's for `workload`) do not plan what was logged last for it.
+  bool is_new(const std::string& workload, const std::vector<AuditRecord>& records) {
+    std::string key;
+    for (const auto& r : records) {
+      key += r.resource + ' ' + r.old_value + ' ' + r.new_value + ' ' + r.result + '\n';
+    }
+    Logged& logged = logged_[workload];
+    logged.seen = true;
+    if (logged.known && logged.key == key) return false;
+    logged.known = true;
+    logged.key = std::move(key);
+    return true;
+  }
+  // Ends a tick: a workload with no plan this tick starts afresh when planned again.
+  void end_tick() {
+    std::erase_if(logged_, [](const auto& entry) { return !entry.second.seen; });
+    for (auto& [workload, logged] : logged_) logged.seen = false;
+  }
+
+ private:
+  struct Logged {
+    std::string key;     // what the plan logged last changes
+    bool known = false;  // a plan was logged
+    bool seen = false;   // planned this tick
+  };
+  std::map<std::string, Logged> logged_;
+};
+
 void print_diagnostics(const config::LoadResult& result, const std::string& path) {
   for (const auto& d : result.diagnostics) std::fprintf(stderr, "%s\n", d.format().c_str());
   std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(), result.diagnostics.size());
@@ -338,6 +371,7 @@ int run_agent(const AgentOptions& options) {
                       cfg.agent.period,
                       "real",
                       telemetry};
+  PlannedChanges planned;
   const Nanos started = clock.now();
   Nanos next = started;
   uint64_t failures_logged = 0;
@@ -362,6 +396,8 @@ int run_agent(const AgentOptions& options) {
         const bool plan_failed = failed.count(plan.workload) != 0;
         auto rs = records_for_plan(plan, e == why.end() ? nullptr : e->second, policy->name(),
                                    cfg.agent.dry_run, plan_failed, now_wall);
+        // Enforcing, every change is logged (each was written); a dry run logs a plan once.
+        if (cfg.agent.dry_run && !planned.is_new(plan.workload, rs)) continue;
         for (auto& r : rs) {
           for (const auto& info : tick.workloads) {
             if (info.name == r.workload) r.class_name = info.class_name;
@@ -378,6 +414,7 @@ int run_agent(const AgentOptions& options) {
         message += why_failed;
         log_warn(message);
       }
+      if (tick.applied) planned.end_tick();
       if (auto s = audit->write(records); !s) log_warn(s.error().message);
     }
     metrics.observe(tick);

@@ -1,11 +1,17 @@
 // RealHost: discovery + cgroup handles + the eBPF scheduling collector -> HostSample.
 #include "dwae/agent/real_host.h"
 
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <set>
+#include <string_view>
 
+#include "dwae/actuator/values.h"
 #include "dwae/agent/log.h"
 #include "dwae/common/file.h"
 #include "dwae/hostfs/parsers.h"
@@ -52,12 +58,14 @@ void add_pressure(const std::optional<hostfs::Pressure>& p, uint64_t& some, uint
   full = p->full ? p->full->total_us : 0;
 }
 
-ResourceTargets targets_from(const hostfs::CgroupSettings& s) {
+// `io_controller`: the workload has a directory in the I/O hierarchy, so that no limit read
+// means none is set (an empty list), not that none can be known.
+ResourceTargets targets_from(const hostfs::CgroupSettings& s, bool io_controller) {
   ResourceTargets t;
   if (s.cpu.weight) {
     t.cpu_weight = static_cast<uint32_t>(*s.cpu.weight);
   } else if (s.cpu.shares) {
-    t.cpu_weight = static_cast<uint32_t>(std::max<uint64_t>(1, *s.cpu.shares * 100 / 1024));
+    t.cpu_weight = static_cast<uint32_t>(actuator::shares_to_weight(*s.cpu.shares));
   }
   if (s.cpu.max) {
     t.cpu_quota_us = s.cpu.max->quota_us ? *s.cpu.max->quota_us : kNoLimit;
@@ -72,6 +80,14 @@ ResourceTargets targets_from(const hostfs::CgroupSettings& s) {
   t.memory_high_bytes = s.memory.high;
   t.memory_max_bytes = s.memory.max;
   if (s.io.weight) t.io_weight = static_cast<uint32_t>(s.io.weight->default_weight);
+  if (io_controller) {
+    std::vector<IoDeviceLimit> limits;
+    for (const auto& l : s.io.limits) {
+      limits.push_back(
+          IoDeviceLimit{l.device.major, l.device.minor, l.rbps, l.wbps, l.riops, l.wiops});
+    }
+    t.io_limits = std::move(limits);
+  }
   return t;
 }
 
@@ -103,6 +119,49 @@ telemetry::TelemetryOptions telemetry_options(const hostfs::CgroupLayout& layout
 }
 
 }  // namespace
+
+CgroupWriteWatch::CgroupWriteWatch() : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+  if (fd_ < 0) problem_ = std::string("inotify: ") + std::strerror(errno);
+}
+
+CgroupWriteWatch::~CgroupWriteWatch() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<int> CgroupWriteWatch::add(const std::string& dir) {
+  if (fd_ < 0) return Error{problem_};
+  const int watch = ::inotify_add_watch(fd_, dir.c_str(), IN_MODIFY);
+  if (watch < 0) return Error{"inotify watch on " + dir + ": " + std::strerror(errno)};
+  return watch;
+}
+
+void CgroupWriteWatch::remove(int watch) {
+  if (fd_ >= 0) ::inotify_rm_watch(fd_, watch);
+}
+
+bool CgroupWriteWatch::drain(const std::function<void(int)>& written) {
+  if (fd_ < 0) return true;
+  bool complete = true;
+  alignas(inotify_event) char buffer[16 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+    if (n <= 0) break;  // EAGAIN: nothing more pending
+    for (ssize_t at = 0; at + static_cast<ssize_t>(sizeof(inotify_event)) <= n;) {
+      inotify_event event{};
+      std::memcpy(&event, buffer + at, sizeof event);
+      if ((event.mask & IN_Q_OVERFLOW) != 0) complete = false;
+      // The kernel raises IN_MODIFY itself on the *.events files (cgroup.events when the group
+      // empties, memory.events at each memory.high breach: up to 50 a second), which hold no
+      // setting.
+      const std::string_view name(buffer + at + sizeof(inotify_event),
+                                  ::strnlen(buffer + at + sizeof(inotify_event), event.len));
+      const bool notice = name.ends_with(".events") || name.ends_with(".events.local");
+      if ((event.mask & IN_MODIFY) != 0 && !notice) written(event.wd);
+      at += static_cast<ssize_t>(sizeof(inotify_event) + event.len);
+    }
+  }
+  return complete;
+}
 
 WorkloadInfo workload_info(const discovery::Workload& workload, const config::Config& config) {
   WorkloadInfo info;
@@ -159,6 +218,9 @@ RealHost::RealHost(const config::Config& config, const hostfs::CgroupLayout& lay
     o.log = nullptr;  // the reasons were logged by the first open
     telemetry_ = telemetry::Telemetry::open(layout, std::move(o), procfs_.paths());
   }
+  if (!writes_.problem().empty()) {
+    log_warn("workload settings are read at every sample: " + writes_.problem());
+  }
 }
 
 std::string RealHost::telemetry_summary() const {
@@ -179,6 +241,65 @@ void RealHost::set_config(const config::Config& config) {
   matches_processes_ = matches_processes(config);
   must_rediscover_ = true;
   config_pending_ = true;
+}
+
+void RealHost::watch(Tracked& t) {
+  std::set<std::string> dirs(t.workload.dirs.by_controller.begin(),
+                             t.workload.dirs.by_controller.end());
+  dirs.insert(t.workload.dirs.unified);
+  dirs.erase("");
+  for (const auto& dir : dirs) {
+    auto watch = writes_.add(dir);
+    if (!watch) {
+      t.unwatched = true;
+      // Once: the others that cannot be watched are read every sample the same way.
+      if (!watch_failure_logged_ && writes_.problem().empty()) {
+        log_warn("the settings of " + t.workload.name + " (and any other workload not watched) " +
+                 "are read at every sample: " + watch.error().message);
+        watch_failure_logged_ = true;
+      }
+      continue;
+    }
+    if (std::find(t.watches.begin(), t.watches.end(), *watch) == t.watches.end()) {
+      t.watches.push_back(*watch);
+    }
+  }
+}
+
+void RealHost::unwatch(const std::vector<int>& watches) {
+  for (const int w : watches) {
+    if (watchers_.count(w) == 0) writes_.remove(w);
+  }
+}
+
+void RealHost::note_writes() {
+  const bool complete = writes_.drain([this](int watch) {
+    const auto [from, to] = watchers_.equal_range(watch);
+    for (auto it = from; it != to; ++it) it->second->settings_stale = true;
+  });
+  if (!complete) {
+    for (auto& t : tracked_) t->settings_stale = true;
+  }
+}
+
+void RealHost::read_settings(size_t index, Tracked& t) {
+  // Cleared before the read: a write during it raises its watch again for the next sample.
+  t.settings_stale = false;
+  auto settings = reader_.read_settings(t.workload.dirs);
+  if (!settings) {
+    // Kept as last read; a cgroup that vanished shows in its statistics files first.
+    t.settings_stale = true;
+    return;
+  }
+  ResourceTargets now =
+      targets_from(*settings, !t.workload.dirs.get(hostfs::Controller::kIo).empty());
+  now.net_share = t.applied.net_share;  // no cgroup file holds it
+  // A new quota starts cpu.stat's counters, which the per-tick reads skip until they move.
+  if (t.settings_read && now.cpu_quota_us != t.applied.cpu_quota_us) {
+    telemetry_.read_all_next(index);
+  }
+  t.applied = std::move(now);
+  t.settings_read = true;
 }
 
 void RealHost::note_applied(const std::string& workload, const ResourceTargets& applied) {
@@ -242,6 +363,8 @@ Status RealHost::rediscover() {
     if (same != tracked_.end()) {
       (*same)->workload = w;
       (*same)->info = workload_info(w, config_);
+      // Read again at each walk: the kernel changes some settings without a write.
+      (*same)->settings_stale = true;
       next.push_back(std::move(*same));
       continue;
     }
@@ -250,7 +373,8 @@ Status RealHost::rediscover() {
     t->inodes = std::move(inodes);
     t->workload = w;
     t->info = workload_info(w, config_);
-    if (auto settings = reader_.read_settings(w.dirs)) t->applied = targets_from(*settings);
+    // Watched before the first read (at the next sample), so that no write falls between.
+    watch(*t);
     next.push_back(std::move(t));
   }
   // The telemetry reports in set_workloads() order: any change of order counts as a change.
@@ -259,7 +383,16 @@ Status RealHost::rediscover() {
   }
   previous_order_.clear();
   for (const auto& t : next) previous_order_.push_back(t->workload.name);
+  std::vector<int> dropped;
+  for (const auto& t : tracked_) {
+    if (t != nullptr) dropped.insert(dropped.end(), t->watches.begin(), t->watches.end());
+  }
   tracked_ = std::move(next);
+  watchers_.clear();
+  for (const auto& t : tracked_) {
+    for (const int w : t->watches) watchers_.emplace(w, t.get());
+  }
+  unwatch(dropped);
   discovered_ = std::move(*found);
   infos_.clear();
   for (const auto& t : tracked_) infos_.push_back(t->info);
@@ -310,6 +443,7 @@ Result<HostSample> RealHost::sample() {
     return s != nullptr && s->active;
   };
   const bool bpf_sched = active("bpf:sched");
+  note_writes();
 
   HostSample out;
   out.at = clock_->now();
@@ -327,6 +461,7 @@ Result<HostSample> RealHost::sample() {
       must_rediscover_ = true;
       continue;
     }
+    if (t.settings_stale || t.unwatched) read_settings(i, t);
     telemetry::accumulate_bpf(wt, t.totals);
     const hostfs::CgroupStats& stats = *wt.files;
     WorkloadSample w = t.totals;

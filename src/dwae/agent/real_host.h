@@ -2,10 +2,13 @@
 // once when a workload's cgroup vanishes) gives the workloads; the telemetry facade drains the
 // eBPF collectors and reads the cgroup statistics files (kept open) once per sample. eBPF
 // numbers arrive per interval and are accumulated here, so every counter in a sample stays
-// cumulative as the HostSource contract requires.
+// cumulative as the HostSource contract requires. A sample's settings (`applied`) are what the
+// cgroup files hold: read again after any write to them, by anyone (inotify on the workload's
+// directories), and at every discovery walk.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "dwae/common/clock.h"
+#include "dwae/common/result.h"
 #include "dwae/config/config.h"
 #include "dwae/discovery/discovery.h"
 #include "dwae/host/host.h"
@@ -38,6 +42,33 @@ struct RealHostOptions {
   bool use_bpf = true;  // load the eBPF collectors (else cgroup files and PSI only)
 };
 
+// Which watched cgroup directories had a file written since the last drain. write(2) on any
+// file raises IN_MODIFY on its directory's inotify watch, whoever writes (this process, an
+// operator, systemd), so settings need reading again only then. Changes the kernel makes on its
+// own (CPUs taken out of a v1 cpuset at hotplug) raise nothing: discovery walks read again.
+// The kernel's own notices on the *.events files are not writes and are left out.
+class CgroupWriteWatch {
+ public:
+  CgroupWriteWatch();
+  ~CgroupWriteWatch();
+  CgroupWriteWatch(const CgroupWriteWatch&) = delete;
+  CgroupWriteWatch& operator=(const CgroupWriteWatch&) = delete;
+
+  // "" when watches can be added, else why not (no inotify instance could be made).
+  const std::string& problem() const { return problem_; }
+  // The watch descriptor for `dir` (the same one for the same directory), or an error (the
+  // host's inotify watch limit reached, say).
+  Result<int> add(const std::string& dir);
+  void remove(int watch);
+  // Calls `written(watch)` for each pending event; false when the kernel dropped events
+  // (queue overflow), after which every directory must be taken as written.
+  bool drain(const std::function<void(int)>& written);
+
+ private:
+  int fd_ = -1;
+  std::string problem_;
+};
+
 class RealHost final : public HostSource {
  public:
   // `clock` stamps the samples (HostSample::at); it must outlive the host.
@@ -54,7 +85,8 @@ class RealHost final : public HostSource {
   const std::vector<discovery::Workload>& discovered() const { return discovered_; }
   // Changes whenever the set of workloads or their directories changed.
   uint64_t generation() const { return generation_; }
-  // What the actuator holds now for a workload; reported as `applied` in later samples.
+  // What the actuator holds now for a workload. Later samples read the files again anyway
+  // (the writes raised their watches); this starts cpu.stat afresh after a new quota.
   void note_applied(const std::string& workload, const ResourceTargets& applied);
   const telemetry::TelemetryStatus& telemetry() const { return telemetry_.status(); }
   // One line: the active sources, and why eBPF is off where it is.
@@ -64,13 +96,26 @@ class RealHost final : public HostSource {
   struct Tracked {
     discovery::Workload workload;
     WorkloadInfo info;
-    ResourceTargets applied;
+    ResourceTargets applied;  // what its cgroup files held at the last read
+    bool settings_read = false;
+    // Written since the last read (or never read): read at the next sample.
+    bool settings_stale = true;
+    // Inotify watches on its directories; when one could not be added, `unwatched` is set and
+    // its settings are read at every sample.
+    std::vector<int> watches;
+    bool unwatched = false;
     WorkloadSample totals;  // eBPF counters accumulated over the drains
     // Inode numbers of its directories: a cgroup removed and made again at the same path is
     // a new cgroup (fresh counters, new eBPF ids), which the path alone does not show.
     std::vector<uint64_t> inodes;
   };
   Status rediscover();
+  void watch(Tracked& t);
+  // Removes the watches of workloads no longer tracked (a directory may be shared).
+  void unwatch(const std::vector<int>& watches);
+  // Marks stale the workloads whose directories were written since the last sample.
+  void note_writes();
+  void read_settings(size_t index, Tracked& t);
   // Whether the counted cgroup changes since the last discovery can matter to this config
   // (true when they are not counted).
   bool tree_changed() const;
@@ -90,6 +135,9 @@ class RealHost final : public HostSource {
   std::vector<WorkloadInfo> infos_;
   std::vector<std::string> previous_order_;  // workload names as the telemetry has them
   telemetry::Telemetry telemetry_;
+  CgroupWriteWatch writes_;
+  std::multimap<int, Tracked*> watchers_;  // inotify watch -> the workloads with that directory
+  bool watch_failure_logged_ = false;
   uint64_t generation_ = 0;
   int samples_since_discovery_ = 0;
   bool must_rediscover_ = true;
