@@ -215,14 +215,17 @@ Status validate_config(const PpoConfig& c) {
   if (!in_range(c.max_relative_change, 0, 1) || c.max_relative_change == 0) {
     return out_of_range("max_relative_change", c.max_relative_change, "a number in (0, 1]");
   }
-  if (!in_range(c.input_clip, 0, 1e6) || c.input_clip == 0) {
-    return out_of_range("input_clip", c.input_clip, "a number in (0, 1e6]");
+  const auto input_clip = static_cast<double>(c.input_clip);
+  const auto std_floor = static_cast<double>(c.std_floor);
+  const auto ood_tolerance = static_cast<double>(c.ood_tolerance);
+  if (!in_range(input_clip, 0, 1e6) || input_clip == 0) {
+    return out_of_range("input_clip", input_clip, "a number in (0, 1e6]");
   }
-  if (!in_range(c.std_floor, std::numeric_limits<float>::min(), 1e6)) {
-    return out_of_range("std_floor", c.std_floor, "a number in [1.2e-38, 1e6]");
+  if (!in_range(std_floor, static_cast<double>(std::numeric_limits<float>::min()), 1e6)) {
+    return out_of_range("std_floor", std_floor, "a number in [1.2e-38, 1e6]");
   }
-  if (!in_range(c.ood_tolerance, 0, 1e6)) {
-    return out_of_range("ood_tolerance", c.ood_tolerance, "a number in [0, 1e6]");
+  if (!in_range(ood_tolerance, 0, 1e6)) {
+    return out_of_range("ood_tolerance", ood_tolerance, "a number in [0, 1e6]");
   }
   if (c.hidden.empty() || c.hidden.size() + 2 > policy::kMaxLayers) {
     return Error{"hidden layers: 1 .. " + std::to_string(policy::kMaxLayers - 2) + ", not " +
