@@ -1,6 +1,6 @@
 // Rollouts: trajectories are complete (one reward per step, a bootstrap at the end), a
-// network that outputs 0 changes nothing after the first tick, and results depend only on the
-// seeds, not on how many hosts run in parallel.
+// network that outputs 0 changes nothing after the first tick, results depend only on the
+// seeds, not on how many hosts run in parallel, and a thread that cannot be started is an error.
 #include "dwae/train/rollout.h"
 
 #include <gtest/gtest.h>
@@ -31,6 +31,15 @@ policy::PolicyModel small_model(uint64_t seed) {
   return m;
 }
 
+// run_episodes, which fails only when a thread cannot be started.
+std::vector<EpisodeResult> run(const std::vector<sim::Scenario>& s,
+                               const std::vector<uint64_t>& noise_seeds, const Actor& actor,
+                               unsigned jobs) {
+  auto results = run_episodes(s, noise_seeds, actor, RewardWeights{}, jobs);
+  EXPECT_TRUE(results.ok()) << results.error().message;
+  return results.ok() ? std::move(*results) : std::vector<EpisodeResult>(s.size());
+}
+
 std::vector<sim::Scenario> scenarios(size_t n) {
   const sim::Scenario base = testing::load("noisy-neighbour");
   std::vector<sim::Scenario> out;
@@ -42,7 +51,7 @@ std::vector<sim::Scenario> scenarios(size_t n) {
 
 TEST(Rollout, TrajectoriesHaveARewardPerStepAndABootstrap) {
   const Actor actor(small_model(3), {-1.0F, -1.0F, -1.0F});
-  const auto results = run_episodes(scenarios(1), {9}, actor, RewardWeights{}, 1);
+  const auto results = run(scenarios(1), {9}, actor, 1);
   ASSERT_EQ(results.size(), 1U);
   const EpisodeResult& r = results[0];
   EXPECT_EQ(r.ticks, 20U);  // 4 s at 200 ms
@@ -62,7 +71,7 @@ TEST(Rollout, TrajectoriesHaveARewardPerStepAndABootstrap) {
 
 TEST(Rollout, AZeroNetworkChangesNothing) {
   const Actor actor(small_model(0), {}, true);
-  const auto results = run_episodes(scenarios(1), {1}, actor, RewardWeights{}, 1);
+  const auto results = run(scenarios(1), {1}, actor, 1);
   EXPECT_EQ(results[0].terms.changes, 0.0);
   EXPECT_EQ(results[0].terms.change_size, 0.0);
   for (const auto& t : results[0].trajectories) {
@@ -74,8 +83,8 @@ TEST(Rollout, AZeroNetworkChangesNothing) {
 TEST(Rollout, ResultsDependOnSeedsNotOnParallelism) {
   const Actor actor(small_model(5), {-0.5F, -0.5F, -0.5F});
   const auto s = scenarios(3);
-  const auto one = run_episodes(s, {1, 2, 3}, actor, RewardWeights{}, 1);
-  const auto two = run_episodes(s, {1, 2, 3}, actor, RewardWeights{}, 2);
+  const auto one = run(s, {1, 2, 3}, actor, 1);
+  const auto two = run(s, {1, 2, 3}, actor, 2);
   ASSERT_EQ(one.size(), two.size());
   for (size_t i = 0; i < one.size(); ++i) {
     EXPECT_EQ(one[i].reward, two[i].reward);
@@ -85,8 +94,23 @@ TEST(Rollout, ResultsDependOnSeedsNotOnParallelism) {
       EXPECT_EQ(one[i].trajectories[k].obs, two[i].trajectories[k].obs);
     }
   }
-  const auto other = run_episodes(s, {4, 2, 3}, actor, RewardWeights{}, 1);
+  const auto other = run(s, {4, 2, 3}, actor, 1);
   EXPECT_NE(one[0].trajectories[0].act, other[0].trajectories[0].act);
+}
+
+TEST(Rollout, AThreadThatCannotBeStartedIsAnErrorNotACrash) {
+  const Actor actor(small_model(5), {-0.5F, -0.5F, -0.5F});
+  const auto s = scenarios(3);
+  Result<std::vector<EpisodeResult>> results = Error{};
+  {
+    const testing::NoThreadCanStart no_threads;
+    results = run_episodes(s, {1, 2, 3}, actor, RewardWeights{}, 3);
+  }
+  ASSERT_FALSE(results.ok());
+  EXPECT_EQ(results.error().message.rfind("cannot start thread 2 of 3: ", 0), 0U)
+      << results.error().message;
+  // One host per thread at most, so 1 job needs none.
+  EXPECT_EQ(run(s, {1, 2, 3}, actor, 1).size(), 3U);
 }
 
 TEST(FeatureStats, MergeEqualsOnePass) {

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <thread>
 
 #include "dwae/policy/ppo_policy.h"
 #include "dwae/sim/runner.h"
 #include "dwae/train/rollout.h"
+#include "dwae/train/workers.h"
 
 namespace dwae::train {
 
@@ -58,18 +58,30 @@ Result<std::vector<ScenarioScores>> evaluate_policies(const std::vector<sim::Sce
   }
   const size_t runs = scenarios.size() * kPolicies.size();
   std::vector<PolicyScore> results(runs);
+  std::vector<std::string> errors(runs);  // a run that could not be scored says why
   std::atomic<size_t> next{0};
-  auto work = [&] {
+  auto work = [&](unsigned /*worker*/) {
     for (size_t i = next++; i < runs; i = next++) {
       const sim::Scenario& scenario = scenarios[i / kPolicies.size()];
-      auto policy = sim::make_policy(kPolicies[i % kPolicies.size()], scenario, model_path);
-      if (!policy) continue;
+      const std::string& name = kPolicies[i % kPolicies.size()];
+      auto policy = sim::make_policy(name, scenario, model_path);
+      if (!policy) {
+        errors[i] = policy.error().message;
+        continue;
+      }
       const auto report = sim::run_scenario(scenario, **policy);
-      if (!report) continue;
+      if (!report) {
+        errors[i] = report.error().message;
+        continue;
+      }
       PolicyScore s = score(*report);
       // The same run again under the trainer's meter (deterministic: same decisions).
-      auto again = sim::make_policy(kPolicies[i % kPolicies.size()], scenario, model_path);
-      if (again) policy_reward(scenario, **again, weights, &s.reward);
+      auto again = sim::make_policy(name, scenario, model_path);
+      if (!again) {
+        errors[i] = again.error().message;
+        continue;
+      }
+      policy_reward(scenario, **again, weights, &s.reward);
       if (const auto* ppo = dynamic_cast<const policy::PpoPolicy*>(policy->get())) {
         const double decisions = static_cast<double>(ppo->inferences());
         s.ood_share = decisions > 0 ? static_cast<double>(ppo->ood_fallbacks()) / decisions : 0;
@@ -77,10 +89,16 @@ Result<std::vector<ScenarioScores>> evaluate_policies(const std::vector<sim::Sce
       results[i] = s;
     }
   };
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < std::max(1U, jobs); ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
+  // Never more threads than runs: the others would have nothing to do.
+  const auto workers =
+      static_cast<unsigned>(std::clamp<size_t>(jobs, 1, std::max<size_t>(1, runs)));
+  if (auto st = run_workers(workers, work, [&] { next = runs; }); !st.ok()) return st.error();
+  for (size_t i = 0; i < runs; ++i) {
+    if (!errors[i].empty()) {
+      return Error{scenarios[i / kPolicies.size()].name + ", policy " +
+                   kPolicies[i % kPolicies.size()] + ": " + errors[i]};
+    }
+  }
 
   std::vector<ScenarioScores> out;
   for (size_t k = 0; k < scenarios.size(); ++k) {

@@ -35,9 +35,10 @@ struct ScenarioScores {
 PolicyScore score(const sim::Report& report);
 
 // Runs every policy (static, rule, feedback, ppo with `model_path`) on every scenario, using
-// `jobs` threads. The ppo policy "wins" a scenario when it has fewer SLA violations than the
-// best baseline with utilisation at most `utilisation_tolerance` below the best baseline's, or
-// as few violations with utilisation more than `utilisation_tolerance` above it.
+// `jobs` threads (at most one per run). A run that cannot be made or scored, or a thread that
+// cannot be started, is an error naming it. The ppo policy "wins" a scenario when it has fewer SLA
+// violations than the best baseline with utilisation at most `utilisation_tolerance` below the best
+// baseline's, or as few violations with utilisation more than `utilisation_tolerance` above it.
 Result<std::vector<ScenarioScores>> evaluate_policies(const std::vector<sim::Scenario>& scenarios,
                                                       const std::string& model_path, unsigned jobs,
                                                       const RewardWeights& weights = {},

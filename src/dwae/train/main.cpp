@@ -1,13 +1,22 @@
 // dwae-train: trains the PPO policy on the simulator and evaluates policy files against the
 // baselines. Argument parsing and wiring only; the work is in ppo.cpp and evaluate.cpp.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "dwae/common/units.h"
+#include "dwae/train/curve.h"
 #include "dwae/train/evaluate.h"
 #include "dwae/train/ppo.h"
 #include "dwae/train/randomise.h"
@@ -23,6 +32,54 @@ const std::vector<std::string> kReferenceScenarios = {
 
 std::string with_extension(const std::string& path, const std::string& ext) {
   return std::filesystem::path(path).replace_extension(ext).string();
+}
+
+// Checks, before any work is done, that `path` can be written: its directory exists and takes
+// new files (a file is created there and removed again), it is not a directory, and an existing
+// file at it can be opened for writing. Writes go to PATH.tmp and are renamed over PATH.
+dwae::Status check_writable(const std::string& option, const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return dwae::Error{option + ": no file name"};
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) return dwae::Error{option + " " + path + ": is a directory"};
+  if (!fs::is_directory(dir, ec)) {
+    return dwae::Error{option + " " + path + ": directory " + dir.string() + " does not exist"};
+  }
+  std::string probe = (dir / ".dwae-train-probe-XXXXXX").string();
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) {
+    return dwae::Error::from_errno(option + " " + path + ": cannot create files in " + dir.string(),
+                                   errno);
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+  if (fs::exists(p, ec)) {
+    const int existing = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (existing < 0) {
+      return dwae::Error::from_errno(option + " " + path + ": cannot write", errno);
+    }
+    ::close(existing);
+  }
+  return {};
+}
+
+// Files that are the same file (or the same name) would overwrite each other.
+dwae::Status check_distinct(const std::vector<std::pair<std::string, std::string>>& files) {
+  namespace fs = std::filesystem;
+  for (size_t i = 0; i < files.size(); ++i) {
+    for (size_t k = 0; k < i; ++k) {
+      std::error_code ec1, ec2;
+      const fs::path a = fs::weakly_canonical(files[i].second, ec1);
+      const fs::path b = fs::weakly_canonical(files[k].second, ec2);
+      if ((!ec1 && !ec2 && a == b) || files[i].second == files[k].second) {
+        return dwae::Error{files[i].first + " " + files[i].second + " is also the " +
+                           files[k].first + " file"};
+      }
+    }
+  }
+  return {};
 }
 
 struct TrainOptions {
@@ -54,29 +111,66 @@ int run_train(PpoConfig config, const TrainOptions& o) {
     return 2;
   }
   config.reward = *weights;
+  if (auto st = dwae::train::validate_config(config); !st.ok()) {
+    std::cerr << "dwae-train: " << st.error().message << "\n";
+    return 2;
+  }
   const std::string checkpoint = o.checkpoint.empty() ? o.out + ".ckpt" : o.checkpoint;
   const std::string csv = with_extension(o.out, ".csv"), svg = with_extension(o.out, ".svg");
+  // Every file is checked before the first iteration, not when the first one is written.
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"--out", o.out}, {"--checkpoint", checkpoint}, {"learning curve", csv}, {"plot", svg}};
+  if (auto st = check_distinct(files); !st.ok()) {
+    std::cerr << "dwae-train: " << st.error().message << "\n";
+    return 2;
+  }
+  for (const auto& [what, path] : files) {
+    if (auto st = check_writable(what, path); !st.ok()) {
+      std::cerr << "dwae-train: " << st.error().message << "\n";
+      return 2;
+    }
+  }
   const std::string name = "ppo seed " + std::to_string(config.seed) + ", " +
                            std::to_string(config.iterations) + " iterations of " +
                            std::to_string(config.envs) + " hosts x " + o.episode + ", reward " +
                            dwae::train::format_reward_weights(config.reward);
 
   dwae::train::PpoTrainer trainer(config);
+  // The iteration the checkpoint file holds (none: no checkpoint of this run yet).
+  std::optional<size_t> checkpointed;
   if (o.resume && std::filesystem::exists(checkpoint)) {
     if (auto st = trainer.load_checkpoint(checkpoint); !st.ok()) {
       std::cerr << "dwae-train: --resume: " << st.error().message << "\n";
       return 1;
     }
+    checkpointed = trainer.iteration();
     std::cout << "resumed from " << checkpoint << " at iteration " << trainer.iteration() << "\n";
   }
-  std::cout << "training " << name << "\n" << std::flush;
+  const auto kept = [&] {
+    return checkpointed ? checkpoint + " still holds iteration " + std::to_string(*checkpointed)
+                        : "no checkpoint was written";
+  };
+  const auto write_curve = [&] {
+    return dwae::train::write_curve(csv, svg, trainer.curve(), "dwae-train: " + name);
+  };
+  const bool complete = trainer.iteration() == config.iterations;
+  if (complete) {
+    std::cout << "the checkpoint is already at iteration " << config.iterations << " of "
+              << config.iterations << ": nothing to train\n";
+  } else {
+    std::cout << "training " << name << "\n" << std::flush;
+  }
   while (trainer.iteration() < config.iterations) {
     const auto stats = trainer.iterate();
-    const auto& r = stats.row;
+    if (!stats) {
+      std::cerr << "dwae-train: " << stats.error().message << "; stopped (" << kept() << ")\n";
+      return 1;
+    }
+    const auto& r = stats->row;
     std::printf(
         "iter %4zu  episode reward %8.3f%s  ticks/s %7.0f  sim steps/s %8.0f  kl %.4f  clip %.3f  "
         "std %.3f  wall %6.0f s\n",
-        stats.iteration, r.mean_episode_reward,
+        stats->iteration, r.mean_episode_reward,
         r.eval_reward ? ("  eval " + std::to_string(*r.eval_reward)).c_str() : "",
         r.ticks_per_second, r.sim_steps_per_second, r.approx_kl, r.clip_fraction, r.action_std,
         r.wall_seconds);
@@ -87,19 +181,36 @@ int run_train(PpoConfig config, const TrainOptions& o) {
         std::cerr << "dwae-train: " << st.error().message << "\n";
         return 1;
       }
-      if (auto st = dwae::train::write_curve(csv, svg, trainer.curve(), "dwae-train: " + name);
-          !st.ok()) {
+      checkpointed = trainer.iteration();
+      if (auto st = write_curve(); !st.ok()) {
         std::cerr << "dwae-train: " << st.error().message << "\n";
         return 1;
       }
     }
   }
-  if (auto st = dwae::policy::save_policy_file(o.out, trainer.export_model(name)); !st.ok()) {
+  // A resumed run that was already complete writes what its checkpoint holds: the same files
+  // the run wrote when it finished.
+  if (complete) {
+    if (auto st = write_curve(); !st.ok()) {
+      std::cerr << "dwae-train: " << st.error().message << "\n";
+      return 1;
+    }
+  }
+  auto model = trainer.export_model(name);
+  if (!model) {
+    std::cerr << "dwae-train: " << o.out << ": " << model.error().message << "\n";
+    return 1;
+  }
+  if (auto st = dwae::policy::save_policy_file(o.out, *model); !st.ok()) {
     std::cerr << "dwae-train: " << st.error().message << "\n";
     return 1;
   }
-  std::cout << "wrote " << o.out << ", " << csv << ", " << svg << " (checkpoint " << checkpoint
-            << ")\n";
+  std::cout << "wrote " << o.out << ", " << csv << ", " << svg;
+  if (complete) {
+    std::cout << " (checkpoint " << checkpoint << " unchanged)\n";
+  } else {
+    std::cout << ", " << checkpoint << "\n";
+  }
   return 0;
 }
 
@@ -136,6 +247,13 @@ int run_evaluate(const EvaluateOptions& o) {
     std::cerr << "dwae-train: --reward: " << weights.error().message << "\n";
     return 2;
   }
+  // Before minutes of runs, not after them.
+  if (!o.out.empty()) {
+    if (auto st = check_writable("--out", o.out); !st.ok()) {
+      std::cerr << "dwae-train: " << st.error().message << "\n";
+      return 2;
+    }
+  }
   const auto start = std::chrono::steady_clock::now();
   auto scores = dwae::train::evaluate_policies(scenarios, o.model, o.jobs, *weights);
   if (!scores) {
@@ -146,9 +264,15 @@ int run_evaluate(const EvaluateOptions& o) {
   std::cout << table;
   std::printf("(%zu scenarios x 4 policies in %.1f s)\n", scenarios.size(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  std::fflush(stdout);
   if (!o.out.empty()) {
-    std::ofstream out(o.out);
+    std::ofstream out(o.out, std::ios::binary | std::ios::trunc);
     out << table;
+    out.close();
+    if (!out) {
+      std::cerr << "dwae-train: --out " << o.out << ": cannot write the table\n";
+      return 1;
+    }
   }
   return 0;
 }
@@ -213,7 +337,10 @@ int main(int argc, char** argv) {
     if (train_cmd->parsed()) return run_train(config, train);
     if (eval_cmd->parsed()) return run_evaluate(eval);
   } catch (const std::exception& e) {
-    std::cerr << "dwae-train: " << e.what() << "\n";
+    // One line: LibTorch appends a C++ backtrace to its messages.
+    std::string message = e.what();
+    if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+    std::cerr << "dwae-train: " << message << "\n";
     return 1;
   }
   return 0;

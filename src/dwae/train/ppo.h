@@ -1,7 +1,8 @@
 // PPO (DEC-1) with LibTorch: an actor-critic MLP, generalised advantage estimation, the clipped
 // surrogate objective with an entropy bonus, trained on rollouts of several randomised simulated
-// hosts per iteration. Checkpoints hold everything an iteration depends on, so a resumed run
-// gives the same model as an uninterrupted one. Only dwae-train links this; the agent reads the
+// hosts per iteration. Checkpoints hold everything an iteration depends on and the configuration
+// that produced them, so a resumed run gives the same model as an uninterrupted one and a
+// checkpoint of another configuration is refused. Only dwae-train links this; the agent reads the
 // exported policy file with its own Eigen inference.
 #pragma once
 
@@ -21,6 +22,7 @@
 
 namespace dwae::train {
 
+// The dwae-train option of a field is named in its errors (--envs, --minibatch, ...).
 struct PpoConfig {
   uint64_t seed = 1;
   std::vector<sim::Scenario> scenarios;  // the reference scenarios randomisation starts from
@@ -54,6 +56,12 @@ struct PpoConfig {
   int torch_threads = 1;  // bit-identical models need the same value across runs
 };
 
+// Refuses a configuration that would make training do nothing, hang or produce a policy that
+// cannot act (no iterations, hosts, epochs or scenarios; minibatches of fewer than 2 samples;
+// episodes shorter than two control ticks) and hyper-parameters that are not finite or out of
+// range. The error names the option and says what is accepted.
+Status validate_config(const PpoConfig& config);
+
 // "sim speed" and learning numbers of one iteration.
 struct IterationStats {
   size_t iteration = 0;
@@ -68,20 +76,30 @@ class PpoTrainer {
   PpoTrainer& operator=(const PpoTrainer&) = delete;
 
   // Fits the input normalisation on episodes of the initial policy (done once, before the
-  // first iteration; resumed runs restore it from the checkpoint).
-  void warm_up();
-  // One iteration: rollouts, advantages, `epochs` passes of minibatch updates.
-  IterationStats iterate();
+  // first iteration; resumed runs restore it from the checkpoint). Fails when the episodes gave
+  // the policy no decision to make.
+  Status warm_up();
+  // One iteration: rollouts, advantages, `epochs` passes of minibatch updates. Fails when the
+  // rollouts gave fewer than 2 samples, or at the first loss or parameter that is not finite;
+  // after a failure the trainer refuses to go on, to export and to save a checkpoint, so the
+  // last good checkpoint stays as it was.
+  Result<IterationStats> iterate();
   size_t iteration() const;
   const std::vector<CurveRow>& curve() const;
 
-  // The actor as a policy file model (normalisation, ranges, network, action mapping).
-  policy::PolicyModel export_model(const std::string& name) const;
+  // The actor as a policy file model (normalisation, ranges, network, action mapping). Fails
+  // before anything was trained on (the training range would be empty: the agent's
+  // out-of-distribution guard would refuse every input) and after a failed iteration.
+  Result<policy::PolicyModel> export_model(const std::string& name) const;
   // Mean episode reward of the deterministic actor on the evaluation scenarios.
-  double evaluate(size_t episodes) const;
+  Result<double> evaluate(size_t episodes) const;
   // The evaluation scenarios (evaluation seeds; never used in training).
   std::vector<sim::Scenario> evaluation_scenarios(size_t episodes) const;
 
+  // The checkpoint records the configuration (every option that changes the model, and
+  // --iterations); loading refuses one whose configuration differs from this trainer's, naming
+  // the first option that differs. Saving refuses a trainer whose state is not finite or whose
+  // last iteration failed. LibTorch's errors come back as one line, without its backtrace.
   Status save_checkpoint(const std::string& path) const;
   Status load_checkpoint(const std::string& path);
 

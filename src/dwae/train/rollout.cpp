@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <thread>
 #include <utility>
 
 #include "dwae/policy/shield.h"
 #include "dwae/sim/runner.h"
+#include "dwae/train/workers.h"
 
 namespace dwae::train {
 
@@ -253,10 +253,10 @@ RewardTerms policy_reward(const sim::Scenario& scenario, policy::Policy& policy,
   return total;
 }
 
-std::vector<EpisodeResult> run_episodes(const std::vector<sim::Scenario>& scenarios,
-                                        const std::vector<uint64_t>& noise_seeds,
-                                        const Actor& actor, const RewardWeights& weights,
-                                        unsigned jobs) {
+Result<std::vector<EpisodeResult>> run_episodes(const std::vector<sim::Scenario>& scenarios,
+                                                const std::vector<uint64_t>& noise_seeds,
+                                                const Actor& actor, const RewardWeights& weights,
+                                                unsigned jobs) {
   std::vector<EpisodeResult> results(scenarios.size());
   jobs = std::max(1U, std::min<unsigned>(jobs, static_cast<unsigned>(scenarios.size())));
   // Worker w steps hosts w, w + jobs, ... together, one control tick each in turn.
@@ -275,14 +275,7 @@ std::vector<EpisodeResult> run_episodes(const std::vector<sim::Scenario>& scenar
     }
     for (size_t k = 0; k < envs.size(); ++k) results[index[k]] = envs[k]->finish(local);
   };
-  if (jobs == 1) {
-    work(0);
-    return results;
-  }
-  std::vector<std::thread> threads;
-  for (unsigned w = 1; w < jobs; ++w) threads.emplace_back(work, w);
-  work(0);
-  for (auto& t : threads) t.join();
+  if (auto st = run_workers(jobs, work); !st.ok()) return st.error();
   return results;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dwae/common/clock.h"
+#include "dwae/common/result.h"
 #include "dwae/features/features.h"
 #include "dwae/policy/adaptive_policy.h"
 #include "dwae/policy/mlp.h"
@@ -104,10 +105,11 @@ RewardTerms policy_reward(const sim::Scenario& scenario, policy::Policy& policy,
                           const RewardWeights& weights, double* reward);
 
 // Runs one episode per scenario, `jobs` hosts at a time (each host its own thread; results do
-// not depend on `jobs`). `noise_seeds[i]` seeds host i's exploration noise.
-std::vector<EpisodeResult> run_episodes(const std::vector<sim::Scenario>& scenarios,
-                                        const std::vector<uint64_t>& noise_seeds,
-                                        const Actor& actor, const RewardWeights& weights,
-                                        unsigned jobs);
+// not depend on `jobs`; never more threads than scenarios). `noise_seeds[i]` seeds host i's
+// exploration noise. Fails only when a thread cannot be started.
+Result<std::vector<EpisodeResult>> run_episodes(const std::vector<sim::Scenario>& scenarios,
+                                                const std::vector<uint64_t>& noise_seeds,
+                                                const Actor& actor, const RewardWeights& weights,
+                                                unsigned jobs);
 
 }  // namespace dwae::train
