@@ -22,7 +22,7 @@ inline constexpr uint32_t kPolicyFileVersion = 1;
 
 // Limits on what the reader accepts. The agent runs under MemoryMax=256M and keeps a model in
 // memory about three times (weights, network, AVX2 copy), twice during a reload; the shipped
-// model is 32 -> 64 -> 64 -> 3 (6,531 parameters, 28 KiB).
+// model is 32 -> 64 -> 64 -> 3 (6,467 parameters; the file is 28 KiB).
 inline constexpr uint32_t kMaxLayerSize = 4096;  // values per layer
 inline constexpr size_t kMaxLayers = 16;         // sizes in 'layers', input and output too
 inline constexpr size_t kMaxParameters = size_t{1} << 20;         // weights and biases (4 MiB)
