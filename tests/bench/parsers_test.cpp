@@ -140,11 +140,32 @@ TEST(WrkParser, TimeoutsAreTheSlowestRequestsNotDropped) {
   // 669 requests, the slowest 4 at least 2 s: P99 is the histogram's 662.31 / 665 share ...
   EXPECT_DOUBLE_EQ(run.p99_s, 68020e-6);
   // ... and everything from rank 665.66 (P99.5) on is a timeout.
-  EXPECT_DOUBLE_EQ(run.p999_s, kWrkDefaultTimeoutS);
-  EXPECT_DOUBLE_EQ(run.cdf.back().seconds, kWrkDefaultTimeoutS);
+  EXPECT_DOUBLE_EQ(run.p999_s, kWrkTimeoutS);
+  EXPECT_DOUBLE_EQ(run.cdf.back().seconds, kWrkTimeoutS);
   EXPECT_DOUBLE_EQ(run.p50_s, 48187e-6);
   for (size_t i = 1; i < run.cdf.size(); ++i) EXPECT_LE(run.cdf[i - 1].seconds, run.cdf[i].seconds);
   EXPECT_NEAR(run.requests_per_s, 669 / 6.099463, 1e-9);
+}
+
+// The same capture: the run keeps what failed, so that the report can say it.
+TEST(WrkParser, TheRunKeepsWrksErrorCounts) {
+  auto wrk = parse_wrk_output(data("wrk-timeouts.txt"));
+  ASSERT_TRUE(wrk.ok()) << wrk.error().message;
+  const auto run = service_run_from_wrk("nginx", *wrk);
+  EXPECT_EQ(run.errors.connect, 0u);
+  EXPECT_EQ(run.errors.read, 6u);
+  EXPECT_EQ(run.errors.write, 0u);
+  EXPECT_EQ(run.errors.status, 30u);
+  EXPECT_EQ(run.errors.timeout, 4u);
+  EXPECT_TRUE(run.errors.any());
+
+  auto clean = parse_wrk_output(data("wrk-done.txt"));
+  ASSERT_TRUE(clean.ok()) << clean.error().message;
+  EXPECT_FALSE(service_run_from_wrk("nginx", *clean).errors.any());
+  // redis-benchmark counts no errors: a redis run has none.
+  auto redis = parse_redis_benchmark(data("redis-benchmark-lrange.txt"));
+  ASSERT_TRUE(redis.ok()) << redis.error().message;
+  EXPECT_FALSE(service_run_from_counts("redis", *redis).errors.any());
 }
 
 TEST(WrkParser, OnlyTimeoutsMeanEveryQuantileIsTheTimeout) {

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -169,6 +171,57 @@ TEST(ResultsJson, ControllersAndScenariosListedTwiceAreRefused) {
       << back.error().message;
 }
 
+// Failed requests travel with their service, alone and in runs, up to the largest count.
+TEST(ResultsJson, ErrorCountsRoundTrip) {
+  BenchResults r = sample_results();
+  r.runs[1].services[0].errors = {1, 2, 3, 4, 5};
+  r.alone[0].services[0].errors.timeout = std::numeric_limits<uint64_t>::max();
+  const std::string text = results_to_json(r);
+  auto back = results_from_json(text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->runs[1].services[0].errors, (RequestErrors{1, 2, 3, 4, 5}));
+  EXPECT_EQ(back->alone[0].services[0].errors.timeout, std::numeric_limits<uint64_t>::max());
+  EXPECT_FALSE(back->runs[0].services[0].errors.any());
+  EXPECT_EQ(results_to_json(*back), text);
+  // Written only where there were errors: the two services with some.
+  size_t written = 0;
+  for (auto at = text.find("\"errors\""); at != std::string::npos;
+       at = text.find("\"errors\"", at + 1)) {
+    ++written;
+  }
+  EXPECT_EQ(written, 2u) << text;
+}
+
+// Counts are whole numbers, 0 or more, every kind named; each wrong one is refused, saying where.
+TEST(ResultsJson, BadErrorCountsAreRefused) {
+  BenchResults r = sample_results();
+  r.runs[0].services[0].errors = {1, 2, 3, 4, 5};
+  const std::string good = results_to_json(r);
+  const std::string key = "\"timeout\": 5";
+  ASSERT_NE(good.find(key), std::string::npos) << good;
+  auto expect_error = [&](const std::string& to, const std::string& part) {
+    std::string text = good;
+    text.replace(text.find(key), key.size(), to);
+    auto back = results_from_json(text);
+    ASSERT_FALSE(back.ok()) << to;
+    EXPECT_NE(back.error().message.find(part), std::string::npos) << back.error().message;
+  };
+  expect_error("\"timeout\": -5", "runs[0].services[0].errors.timeout: -5 is not a count");
+  expect_error("\"timeout\": 5.5", "runs[0].services[0].errors.timeout: expected a count");
+  expect_error("\"timeout\": 18446744073709551616", "errors.timeout: expected a count");
+  expect_error("\"timeout\": \"5\"", "errors.timeout: expected a count");
+  expect_error("\"timeoutz\": 5", "runs[0].services[0].errors.timeout: missing");
+  std::string text = good;
+  const std::string object = "\"errors\": {";
+  ASSERT_NE(text.find(object), std::string::npos);
+  text.replace(text.find(object), object.size(), "\"errors\": 3, \"was\": {");
+  auto back = results_from_json(text);
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.error().message.find("runs[0].services[0].errors: expected an object"),
+            std::string::npos)
+      << back.error().message;
+}
+
 // The results the report of 2026-11-26 was made from.
 std::string published_text() {
   return test::read_text(std::string(DWAE_SOURCE_DIR) + "/docs/bench/2026-11-26/results.json");
@@ -177,6 +230,35 @@ BenchResults published() {
   auto results = results_from_json(published_text());
   if (!results.ok()) ADD_FAILURE() << results.error().message;
   return results.ok() ? *results : BenchResults{};
+}
+
+// They were written before the error counts were kept: they read as no errors, and are written
+// again as they are, so a report made from them again is the same.
+TEST(ResultsJson, AFileWithoutErrorCountsReadsAsNone) {
+  const std::string text = published_text();
+  ASSERT_EQ(text.find("\"errors\""), std::string::npos);
+  auto results = results_from_json(text);
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  ASSERT_FALSE(results->runs.empty());
+  size_t services = 0;
+  for (const auto& run : results->runs) {
+    for (const auto& s : run.services) {
+      EXPECT_EQ(s.errors, RequestErrors{}) << run.scenario << " " << s.name;
+      ++services;
+    }
+  }
+  for (const auto& alone : results->alone) {
+    for (const auto& s : alone.services) EXPECT_EQ(s.errors, RequestErrors{}) << s.name;
+  }
+  EXPECT_GT(services, 0u);
+  // Compared without gtest's diff of two 1 MB strings, which takes minutes.
+  const std::string written = results_to_json(*results);
+  const auto differ = std::mismatch(written.begin(), written.end(), text.begin(), text.end());
+  EXPECT_TRUE(written == text) << "first difference at byte " << (differ.first - written.begin())
+                               << ": \""
+                               << written.substr(
+                                      static_cast<size_t>(differ.first - written.begin()), 80)
+                               << "\"";
 }
 
 // The published results with one thing changed: each is refused, saying what.
@@ -302,6 +384,36 @@ TEST(Report, AMissingReferenceGivesNoComparison) {
   md = render_markdown(sample_results(), {}, {});
   EXPECT_NE(md.find("feedback: meets the goal"), std::string::npos) << md;
   EXPECT_NE(md.find(", against none: better"), std::string::npos) << md;
+}
+
+// Failed requests are listed under their scenario's table, per service alone and per controller,
+// summed over the repetitions; without any there is no such list.
+TEST(Report, FailedRequestsAreListedOnlyWhenThereAreAny) {
+  const std::string clean = render_markdown(sample_results(), {}, {});
+  EXPECT_EQ(clean.find("Failed requests"), std::string::npos) << clean;
+
+  BenchResults r = sample_results();
+  r.alone[0].services[0].errors.timeout = 1;
+  for (auto& run : r.runs) {
+    if (run.controller == Controller::none) run.services[0].errors = {0, 3, 0, 10, 2};
+    if (run.controller == Controller::feedback && run.repetition == 1) {
+      run.services[0].errors.connect = 7;
+    }
+  }
+  const std::string md = render_markdown(r, {}, {});
+  const std::string list =
+      "Failed requests (wrk's counts, summed over the runs; a timeout counts in the latencies "
+      "above as a request that took 2 s):\n\n"
+      "- redis alone: 1 timeout\n"
+      "- redis under none: 6 read errors, 20 answers with HTTP status >= 400, 4 timeouts (in 2 "
+      "of 2 runs)\n"
+      "- redis under feedback: 7 connect errors (in 1 of 2 runs)\n\n";
+  const auto at = md.find(list);
+  ASSERT_NE(at, std::string::npos) << md;
+  // Under the scenario's table, before the next section.
+  EXPECT_GT(at, md.find("| controller |"));
+  EXPECT_LT(at, md.find("## Definitions"));
+  EXPECT_EQ(md.find("redis under static-best"), std::string::npos) << md;
 }
 
 TEST(Report, WithoutATwinTheSimulatorSectionSaysSo) {

@@ -195,7 +195,7 @@ Result<WrkSummary> parse_wrk_output(std::string_view text) {
   bool has_requests = false, has_duration = false, has_errors = false;
   // What wrk itself printed: "Socket errors: connect 0, read 0, write 0, timeout 12" and
   // "Non-2xx or 3xx responses: 7" (absent when zero).
-  WrkErrors printed;
+  RequestErrors printed;
   for (const auto line : lines_of(text)) {
     const auto w = words_of(line);
     if (w.size() == 10 && w[0] == "Socket" && w[1] == "errors:") {
@@ -251,9 +251,7 @@ Result<WrkSummary> parse_wrk_output(std::string_view text) {
   if (!has_requests || !has_duration) return Error{"wrk: no summary from the done script"};
   if (!has_errors) return Error{"wrk: no error counts from the done script"};
   if (wrk.quantiles.empty()) return Error{"wrk: no latency quantiles from the done script"};
-  const auto& e = wrk.errors;
-  if (printed.connect != e.connect || printed.read != e.read || printed.write != e.write ||
-      printed.timeout != e.timeout || printed.status != e.status) {
+  if (printed != wrk.errors) {
     return Error{"wrk: its own error lines disagree with the done script's counts"};
   }
   std::sort(wrk.quantiles.begin(), wrk.quantiles.end(),
@@ -289,6 +287,7 @@ ServiceRun service_run_from_wrk(const std::string& name, const WrkSummary& wrk, 
   run.p99_s = at(0.99);
   run.p999_s = at(0.999);
   run.requests_per_s = wrk.duration_s > 0 ? static_cast<double>(wrk.requests) / wrk.duration_s : 0;
+  run.errors = wrk.errors;
   return run;
 }
 

@@ -48,20 +48,9 @@ ServiceRun service_run_from_counts(const std::string& name, const LatencyCounts&
 // "at least that many requests at or below it", and the P99 of one batch is redis-benchmark's.
 Result<LatencyCounts> parse_redis_benchmark(std::string_view text);
 
-// What wrk counts as errors (its summary.errors). A read, write or connect error loses the request
-// in flight; `status` counts answers with an HTTP status above 399 (they are in the latency
-// histogram); `timeout` counts requests older than wrk's --timeout, which wrk keeps out of its
-// latency histogram (a request still waiting at a later check is counted again).
-struct WrkErrors {
-  uint64_t connect = 0;
-  uint64_t read = 0;
-  uint64_t write = 0;
-  uint64_t status = 0;
-  uint64_t timeout = 0;
-};
-
-// wrk's own default --timeout, the bound of its latency histogram.
-inline constexpr double kWrkDefaultTimeoutS = 2.0;
+// The --timeout the benchmark gives wrk (wrk's own default too): the bound of wrk's latency
+// histogram, and the latency service_run_from_wrk gives a timed-out request.
+inline constexpr int kWrkTimeoutS = 2;
 
 // The benchmark's wrk `done` script output (see wrk_done_script()): "dwae-wrk requests N",
 // "dwae-wrk duration_us D", "dwae-wrk errors connect C read R write W status S timeout T" and
@@ -69,7 +58,7 @@ inline constexpr double kWrkDefaultTimeoutS = 2.0;
 // wrk's own "Socket errors: ..." and "Non-2xx or 3xx responses: N" lines must agree with it.
 struct WrkSummary {
   uint64_t requests = 0;  // completed, including answers that came after the timeout
-  WrkErrors errors;
+  RequestErrors errors;   // wrk's summary.errors
   double duration_s = 0;
   std::vector<Quantile> quantiles;  // ascending q, over the latency histogram only
 };
@@ -86,9 +75,10 @@ WrkPopulation wrk_population(const WrkSummary& wrk);
 
 // The service's latency over all its requests: each timeout is a request that took at least
 // `timeout_s` and sits above every answered one, so a quantile that reaches into them is
-// `timeout_s` (a lower bound) and the others are histogram quantiles at the shifted rank.
+// `timeout_s` (a lower bound) and the others are histogram quantiles at the shifted rank. The
+// run keeps wrk's error counts.
 ServiceRun service_run_from_wrk(const std::string& name, const WrkSummary& wrk,
-                                double timeout_s = kWrkDefaultTimeoutS);
+                                double timeout_s = kWrkTimeoutS);
 // The Lua script wrk runs (`-s FILE`); it prints the lines parse_wrk_output reads: the histogram
 // percentiles at cdf_quantiles() and, when there were timeouts, also at the ranks
 // service_run_from_wrk shifts them to. With `random_range_bytes` > 0 each request asks for a

@@ -8,10 +8,12 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <system_error>
 
+#include "dwae/bench/parsers.h"
 #include "dwae/bench/plots.h"
 #include "dwae/bench/results_json.h"
 #include "dwae/bench/summary.h"
@@ -206,7 +208,91 @@ void summary_table(std::ostringstream& md, const Summary& summary) {
   md << "\n";
 }
 
-void scenario_details(std::ostringstream& md, const Summary& summary,
+// Saturates: counts read from a file may be as large as uint64_t goes, and a wrapped sum would
+// report almost no errors.
+uint64_t add_count(uint64_t a, uint64_t b) {
+  return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max()
+                                                      : a + b;
+}
+
+void add_errors(RequestErrors& total, const RequestErrors& more) {
+  total.connect = add_count(total.connect, more.connect);
+  total.read = add_count(total.read, more.read);
+  total.write = add_count(total.write, more.write);
+  total.status = add_count(total.status, more.status);
+  total.timeout = add_count(total.timeout, more.timeout);
+}
+
+// "6 read errors, 30 answers with HTTP status >= 400, 4 timeouts": the kinds that occurred.
+std::string error_counts(const RequestErrors& e) {
+  struct Kind {
+    uint64_t count;
+    const char* one;
+    const char* many;
+  };
+  const Kind kinds[] = {
+      {e.connect, "connect error", "connect errors"},
+      {e.read, "read error", "read errors"},
+      {e.write, "write error", "write errors"},
+      {e.status, "answer with HTTP status >= 400", "answers with HTTP status >= 400"},
+      {e.timeout, "timeout", "timeouts"}};
+  std::string out;
+  for (const auto& k : kinds) {
+    if (k.count == 0) continue;
+    out +=
+        (out.empty() ? "" : ", ") + std::to_string(k.count) + " " + (k.count == 1 ? k.one : k.many);
+  }
+  return out;
+}
+
+// The failed requests of a scenario's services, alone and per controller, summed over the
+// repetitions; nothing when there were none. They are not in the tables' ratios except as
+// latencies (timeouts, answers with an error status), so without this a run that lost requests
+// could look like a clean one.
+void request_errors(std::ostringstream& md, const BenchResults& results,
+                    const std::string& scenario) {
+  std::vector<std::string> lines;
+  for (const auto& alone : results.alone) {
+    if (alone.scenario != scenario) continue;
+    for (const auto& svc : alone.services) {
+      if (svc.errors.any()) lines.push_back(svc.name + " alone: " + error_counts(svc.errors));
+    }
+  }
+  for (Controller c : results.controllers) {
+    struct ServiceErrors {
+      std::string name;
+      RequestErrors total;
+      int runs_with_errors = 0;
+    };
+    std::vector<ServiceErrors> services;
+    int runs = 0;
+    for (const auto& run : results.runs) {
+      if (run.scenario != scenario || run.controller != c) continue;
+      ++runs;
+      for (const auto& svc : run.services) {
+        auto it = std::find_if(services.begin(), services.end(),
+                               [&](const ServiceErrors& s) { return s.name == svc.name; });
+        if (it == services.end()) it = services.insert(services.end(), {svc.name, {}, 0});
+        add_errors(it->total, svc.errors);
+        if (svc.errors.any()) ++it->runs_with_errors;
+      }
+    }
+    for (const auto& svc : services) {
+      if (!svc.total.any()) continue;
+      lines.push_back(svc.name + " under " + std::string(to_string(c)) + ": " +
+                      error_counts(svc.total) + " (in " + std::to_string(svc.runs_with_errors) +
+                      " of " + std::to_string(runs) + " run" + (runs == 1 ? "" : "s") + ")");
+    }
+  }
+  if (lines.empty()) return;
+  md << "Failed requests (wrk's counts, summed over the runs; a timeout counts in the latencies "
+        "above as a request that took "
+     << kWrkTimeoutS << " s):\n\n";
+  for (const auto& line : lines) md << "- " << line << "\n";
+  md << "\n";
+}
+
+void scenario_details(std::ostringstream& md, const BenchResults& results, const Summary& summary,
                       const std::vector<std::filesystem::path>& plots) {
   for (const auto& s : summary.scenarios) {
     md << "### " << s.scenario << "\n\n";
@@ -245,6 +331,7 @@ void scenario_details(std::ostringstream& md, const Summary& summary,
       md << " " << score(c.isolation_score) << " |\n";
     }
     md << "\n";
+    request_errors(md, results, s.scenario);
     const std::string prefix = file_part(s.scenario) + "-";
     std::vector<std::string> links;
     for (const auto& p : plots) {
@@ -320,7 +407,7 @@ std::string render_markdown(const BenchResults& results,
   md << "- every measured value: [results.json](results.json)\n\n";
   goal_section(md, results, summary);
   summary_table(md, summary);
-  scenario_details(md, summary, plots);
+  scenario_details(md, results, summary, plots);
   sim_section(md, sim_vs_real);
   md << "## Definitions\n\n";
   md << "- **P50/P99/P99.9 ratio**: the service's quantile in the run divided by the same "

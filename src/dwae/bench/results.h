@@ -2,6 +2,7 @@
 // The data one `dwae bench` run produces: what the experiment side measures on the host and
 // what the report side summarises, plots and compares with the simulator. Plain values only,
 // so that a results.json written by one run can be read back and reported again.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,24 @@ struct Quantile {
   double seconds = 0;
 };
 
+// Requests of a service that failed, by kind, as wrk counts them (redis-benchmark reports none, so
+// a redis service has all zeros). A connect, read or write error loses the request in flight;
+// `status` counts answers with an HTTP status above 399 (they are in the latencies); `timeout`
+// counts requests older than wrk's --timeout, which enter the latencies as requests that took
+// that long (see service_run_from_wrk; a request still waiting at a later check counts again).
+struct RequestErrors {
+  uint64_t connect = 0;
+  uint64_t read = 0;
+  uint64_t write = 0;
+  uint64_t status = 0;
+  uint64_t timeout = 0;
+
+  bool any() const {
+    return connect != 0 || read != 0 || write != 0 || status != 0 || timeout != 0;
+  }
+  friend bool operator==(const RequestErrors&, const RequestErrors&) = default;
+};
+
 // A latency-sensitive service measured during one run (or alone on the host).
 struct ServiceRun {
   std::string name;           // "redis", "nginx", ...
@@ -35,6 +54,7 @@ struct ServiceRun {
   double p99_s = 0;
   double p999_s = 0;
   double requests_per_s = 0;
+  RequestErrors errors;
 };
 
 // A best-effort or throughput tenant measured during one run.

@@ -68,6 +68,15 @@ Json service_json(const ServiceRun& s) {
   o["p99_s"] = number(s.p99_s);
   o["p999_s"] = number(s.p999_s);
   o["requests_per_s"] = number(s.requests_per_s);
+  // Only when there were any: a file without "errors" reads as none, so results without errors
+  // are written as they were before the counts existed.
+  if (s.errors.any()) {
+    o["errors"] = {{"connect", s.errors.connect},
+                   {"read", s.errors.read},
+                   {"write", s.errors.write},
+                   {"status", s.errors.status},
+                   {"timeout", s.errors.timeout}};
+  }
   o["cdf"] = quantiles_json(s.cdf);
   return o;
 }
@@ -170,6 +179,40 @@ class Reader {
     if (v != nullptr) read_controller(*v, join(path, key), out);
   }
 
+  // A count: an integer in [0, 2^64 - 1], checked before it is converted.
+  void read(const Json& object, const std::string& path, const char* key, uint64_t& out) {
+    const Json* v = member(object, path, key);
+    if (v == nullptr) return;
+    if (!v->is_number_integer()) {
+      fail(join(path, key), "expected a count (a whole number, 0 or more)");
+      return;
+    }
+    if (!v->is_number_unsigned() && v->get<int64_t>() < 0) {
+      fail(join(path, key), v->dump() + " is not a count (0 or more)");
+      return;
+    }
+    out = v->get<uint64_t>();
+  }
+
+  // The optional "errors" of a service: missing means none (files from before the counts were
+  // kept); present, it names every kind.
+  void read_errors(const Json& object, const std::string& path, RequestErrors& out) {
+    if (!object.is_object()) return;
+    const auto found = object.find("errors");
+    if (found == object.end()) return;
+    const Json& errors = *found;
+    const std::string errors_path = join(path, "errors");
+    if (!errors.is_object()) {
+      fail(errors_path, "expected an object");
+      return;
+    }
+    read(errors, errors_path, "connect", out.connect);
+    read(errors, errors_path, "read", out.read);
+    read(errors, errors_path, "write", out.write);
+    read(errors, errors_path, "status", out.status);
+    read(errors, errors_path, "timeout", out.timeout);
+  }
+
   // Calls each(element, element_path) for every element of the array object[key].
   template <typename Each>
   void each(const Json& object, const std::string& path, const char* key, Each&& fn) {
@@ -198,6 +241,7 @@ class Reader {
     read_latency(object, path, "p99_s", s.p99_s);
     read_latency(object, path, "p999_s", s.p999_s);
     read(object, path, "requests_per_s", s.requests_per_s);
+    read_errors(object, path, s.errors);
     each(object, path, "cdf", [&](const Json& point, const std::string& p) {
       if (!point.is_array() || point.size() != 2 || !number_or_null(point[0]) ||
           !number_or_null(point[1])) {

@@ -376,12 +376,15 @@ Result<std::vector<ServiceRun>> ScenarioBench::measure_services(bool with_warmup
       return st.error();
     }
     SpawnSpec spawn;
+    // --timeout explicit, not wrk's default: service_run_from_wrk counts each timeout at it.
     spawn.argv = {"wrk",
                   "-t1",
                   "-c",
                   std::to_string(s.clients),
                   "-d",
                   std::to_string(seconds) + "s",
+                  "--timeout",
+                  std::to_string(kWrkTimeoutS) + "s",
                   "-s",
                   base + ".lua",
                   "http://127.0.0.1:" + std::to_string(ports_.at(s.name)) +
