@@ -173,6 +173,34 @@ pid_t start_io_run_until_fio_writes(const test::TempDir& dir, std::set<pid_t>& s
   return pid;
 }
 
+// nginx's workers run as nobody: they must be able to reach and read what they serve, or every
+// answer is a 403 whose latency would be measured as the service's.
+TEST(BenchCli, NginxAnswersEveryRequest) {
+  test::TempDir dir;
+  const std::string out = dir.path() + "/report";
+  const pid_t pid = test::start_process(
+      {test::dwae_binary(), "bench", "two-sla", "--repetitions", "1", "--controllers", "none",
+       "--warmup", "1s", "--duration", "1s", "--out", out},
+      dir.path() + "/stdout", dir.path() + "/stderr");
+  const int code = wait_exit(pid, 170s);
+  ASSERT_EQ(code, 0) << test::read_text(dir.path() + "/stderr");
+  auto results = read_results_json(out + "/results.json");
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  int nginx_runs = 0;
+  const auto check = [&](const std::vector<ServiceRun>& services) {
+    for (const auto& s : services) {
+      if (s.name != "nginx") continue;
+      ++nginx_runs;
+      EXPECT_GT(s.requests_per_s, 0);
+      EXPECT_EQ(s.errors.status, 0u) << "answers with HTTP status >= 400";
+      EXPECT_EQ(s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout, 0u);
+    }
+  };
+  for (const auto& alone : results->alone) check(alone.services);
+  for (const auto& run : results->runs) check(run.services);
+  EXPECT_EQ(nginx_runs, 2);  // alone and under none
+}
+
 TEST(BenchCli, ShortRunWritesACompleteReport) {
   test::TempDir dir;
   const std::string out = dir.path() + "/report";

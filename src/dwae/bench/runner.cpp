@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -758,6 +759,8 @@ Result<BenchOutcome> run_bench(const BenchOptions& options, const BenchPlan& pla
   };
   char scratch_template[] = "/tmp/dwae-bench-XXXXXX";
   if (::mkdtemp(scratch_template) == nullptr) return Error::from_errno("mkdtemp", errno);
+  // mkdtemp makes it 0700; nginx's workers (nobody) must pass through it to what they serve.
+  if (::chmod(scratch_template, 0711) != 0) return Error::from_errno("chmod", errno);
   const std::string scratch = scratch_template;
   struct RemoveScratch {
     std::string dir;
