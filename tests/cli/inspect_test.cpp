@@ -139,19 +139,24 @@ TEST_F(InspectTest, TableShowsLayoutAndWorkloads) {
 }
 
 TEST_F(InspectTest, WithoutConfigListsTopLevelCgroupsOfEveryHierarchy) {
+  // Every directory directly under each controller's mount point that exists all through the
+  // run is listed (tests running beside this one make and remove their own cgroups there).
+  std::set<std::string> before;
+  for (const char* c : {"cpu", "memory"}) {
+    const auto* m = sandbox_.mount_for(c);
+    for (const auto& e : std::filesystem::directory_iterator(m->mount_point)) {
+      if (e.is_directory()) before.insert(e.path().string());
+    }
+  }
+  ASSERT_FALSE(before.empty());
   const auto r = test::run_process({test::dwae_binary(), "inspect", "--json", "--sample-ms", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json report = json::parse(r.out);
   std::set<std::string> listed;
   for (const auto& w : report["workloads"]) listed.insert(w["name"].get<std::string>());
-  // Every directory directly under each controller's mount point is listed.
-  for (const char* c : {"cpu", "memory"}) {
-    const auto* m = sandbox_.mount_for(c);
-    for (const auto& e : std::filesystem::directory_iterator(m->mount_point)) {
-      if (e.is_directory()) {
-        EXPECT_TRUE(listed.count(e.path().filename().string())) << e.path();
-      }
-    }
+  for (const auto& dir : before) {
+    if (!std::filesystem::is_directory(dir)) continue;  // removed meanwhile
+    EXPECT_TRUE(listed.count(std::filesystem::path(dir).filename().string())) << dir;
   }
 }
 
