@@ -148,10 +148,10 @@ class PlannedChanges {
     for (const auto& r : records) {
       key += r.resource + ' ' + r.old_value + ' ' + r.new_value + ' ' + r.result + '\n';
     }
-    Logged& logged = logged_[workload];
+    const auto [at, first] = logged_.try_emplace(workload);
+    Logged& logged = at->second;
     logged.seen = true;
-    if (logged.known && logged.key == key) return false;
-    logged.known = true;
+    if (!first && logged.key == key) return false;
     logged.key = std::move(key);
     return true;
   }
@@ -163,9 +163,8 @@ class PlannedChanges {
 
  private:
   struct Logged {
-    std::string key;     // what the plan logged last changes
-    bool known = false;  // a plan was logged
-    bool seen = false;   // planned this tick
+    std::string key;    // what the plan logged last changes
+    bool seen = false;  // planned this tick
   };
   std::map<std::string, Logged> logged_;
 };
